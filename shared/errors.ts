@@ -1,0 +1,43 @@
+/**
+ * Typed errors. Every error the app raises on purpose carries a stable `code` (for logs, metrics and dead-letter
+ * reasons), a `retryable` flag (transient: throw and let the trigger retry; permanent: quarantine or dead-letter at
+ * once) and the `cause` it wraps, so no failure is reduced to a bare message.
+ */
+export abstract class CosmosSyncError extends Error {
+  abstract readonly code: string;
+  abstract readonly retryable: boolean;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+
+  /** A plain object for structured logs; never includes payloads or secrets. */
+  toLogFields(): { errorCode: string; retryable: boolean; message: string } {
+    return { errorCode: this.code, retryable: this.retryable, message: this.message };
+  }
+}
+
+/** A setting is missing or malformed. Raised once at start-up; the app does not start. */
+export class ConfigError extends CosmosSyncError {
+  readonly code = 'CONFIG_INVALID';
+  readonly retryable = false;
+
+  constructor(
+    message: string,
+    /** One line per bad setting: `NAME: what is wrong (expected form)`. */
+    readonly problems: readonly string[],
+  ) {
+    super(message);
+  }
+}
+
+/** True for errors the caller should retry (typed errors by their flag; anything unknown is treated as transient). */
+export function isRetryable(error: unknown): boolean {
+  return error instanceof CosmosSyncError ? error.retryable : true;
+}
+
+/** The stable code of an error, or `UNEXPECTED` for errors not raised by this app on purpose. */
+export function errorCode(error: unknown): string {
+  return error instanceof CosmosSyncError ? error.code : 'UNEXPECTED';
+}
