@@ -1,0 +1,119 @@
+/**
+ * The one configuration schema. Every app setting the app reads is declared here with a description and, where a
+ * default is safe, a default. `loadConfig` parses it once at start-up; a wrong or missing setting stops the app with
+ * a message that names the setting and the expected form.
+ */
+import { z } from 'zod';
+import { connectionNameSchema } from './connections.js';
+
+const identifier = (what: string) =>
+  z
+    .string()
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/,
+      `expected ${what}: 1-63 letters, digits, "-" or "_", not starting with - or _`,
+    );
+
+const partitionKeyPath = z
+  .string()
+  .regex(/^(\/[^/\s]+)+$/, 'expected a path like "/customerId" or "/tenant/id"')
+  .describe('Partition key path of the container');
+
+export const sourceSchema = z
+  .object({
+    name: identifier('a source name').describe(
+      'Unique name of the source; used in function names, lease prefixes and events',
+    ),
+    connection: connectionNameSchema.default('CosmosSource'),
+    database: z.string().min(1).describe('Database of the monitored container'),
+    container: z.string().min(1).describe('Monitored container'),
+    partitionKeyPaths: z
+      .array(partitionKeyPath)
+      .min(1)
+      .max(3)
+      .describe('Partition key path(s) of the container; up to three for hierarchical keys'),
+    changeFeedMode: z
+      .enum(['LatestVersion', 'AllVersionsAndDeletes'])
+      .default('LatestVersion')
+      .describe(
+        'LatestVersion: deletes via the soft-delete marker; AllVersionsAndDeletes: every version, real deletes and TTL expiries',
+      ),
+    softDelete: z
+      .union([z.object({ field: z.string().min(1), value: z.unknown() }), z.literal(false)])
+      .default({ field: '_deleted', value: true })
+      .describe(
+        'LatestVersion mode: documents whose field equals value are published as deletes (pair with TTL); false to disable',
+      ),
+    leaseConnection: connectionNameSchema
+      .optional()
+      .describe('Connection of the lease container; defaults to the source connection'),
+    leaseDatabase: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Database of the lease container; defaults to the source database'),
+    leaseContainer: z
+      .string()
+      .min(1)
+      .default('leases')
+      .describe('Lease container (shared by sources through prefixes)'),
+    leasePrefix: z
+      .string()
+      .optional()
+      .describe('Lease prefix; defaults to "<name>-" so sources can share one lease container'),
+    maxItemsPerInvocation: z
+      .number()
+      .int()
+      .min(1)
+      .max(10_000)
+      .default(500)
+      .describe('Most changes handed to one invocation'),
+    feedPollDelayMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(60_000)
+      .default(1_000)
+      .describe('Wait between polls once the feed is drained (the platform default is 5,000 ms)'),
+    startFrom: z
+      .union([z.literal('beginning'), z.literal('now'), z.iso.datetime()])
+      .default('beginning')
+      .describe('Where a source without leases starts: beginning, now, or an ISO 8601 UTC time (LatestVersion only)'),
+    typeField: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Document field copied to the message property "type" for subscription rules'),
+  })
+  .superRefine((source, ctx) => {
+    if (source.changeFeedMode === 'AllVersionsAndDeletes' && source.startFrom !== 'now') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['startFrom'],
+        message: 'AllVersionsAndDeletes can only start from "now" (the trigger does not support beginning or a time)',
+      });
+    }
+  });
+export type SourceConfig = z.infer<typeof sourceSchema>;
+
+const targetCommon = {
+  name: identifier('a target name').describe(
+    'Unique name of the target; used in function names, state rows and metrics',
+  ),
+  subscription: z.string().min(1).describe('Service Bus subscription (on the events topic) this target reads'),
+  sources: z.array(z.string()).optional().describe('Only events from these sources are applied; default all'),
+};
+
+export const cosmosTargetSchema = z.object({
+  ...targetCommon,
+  type: z.literal('cosmos'),
+  connection: connectionNameSchema.default('CosmosTarget'),
+  database: z.string().min(1).describe('Database of the target container'),
+  container: z.string().min(1).describe('Target container (a materialized copy)'),
+  partitionKeyPath: partitionKeyPath.default('/pk').describe('Partition key path of the target container'),
+  createIfNotExists: z.boolean().default(true).describe('Create the database and container at start-up when missing'),
+});
+
+export const targetSchema = z.discriminatedUnion('type', [cosmosTargetSchema]);
+export type TargetConfig = z.infer<typeof targetSchema>;
+export type CosmosTargetConfig = z.infer<typeof cosmosTargetSchema>;

@@ -1,0 +1,82 @@
+/**
+ * App settings (environment variables) and how each is parsed. JSON-valued settings hold the lists of sources and
+ * targets; everything else is a scalar with a safe default.
+ */
+import { z } from 'zod';
+import { sourceSchema, targetSchema } from './schema.js';
+
+/** Parses a JSON-valued setting, turning a syntax error into a zod issue that names the setting. */
+function jsonSetting<T extends z.ZodType>(schema: T, example: string) {
+  return z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch (error) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `not valid JSON (${(error as Error).message}); expected e.g. ${example}`,
+        });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+}
+
+const integerSetting = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `expected a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+export const settingsSchema = z.object({
+  COSMOS_SYNC_SOURCES: jsonSetting(
+    z.array(sourceSchema).min(1, 'expected at least one source'),
+    '[{"name":"orders","database":"shop","container":"orders","partitionKeyPaths":["/customerId"]}]',
+  ).describe('JSON array of monitored containers (see README, "Sources")'),
+  COSMOS_SYNC_TARGETS: jsonSetting(
+    z.array(targetSchema),
+    '[{"name":"copy","type":"cosmos","subscription":"cosmos-target","database":"shop","container":"orders-copy"}]',
+  )
+    .default([])
+    .describe('JSON array of targets (see README, "Targets")'),
+  COSMOS_SYNC_TOPIC: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,259}$/, 'expected a Service Bus topic name')
+    .default('cosmos-sync-events')
+    .describe('Service Bus topic that carries the events'),
+  COSMOS_SYNC_SESSION_BUCKETS: integerSetting(1, 4096)
+    .default(64)
+    .describe('Number of Service Bus sessions keys are spread over (per-key order; parallelism across buckets)'),
+  COSMOS_SYNC_MAX_MESSAGE_BYTES: integerSetting(1024, 100 * 1024 * 1024)
+    .default(256 * 1024)
+    .describe('Largest message the namespace accepts (256 KB Standard, up to 100 MB Premium)'),
+  COSMOS_SYNC_STATE_TABLE: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'expected a table name: 3-63 letters or digits, starting with a letter')
+    .default('cosmossyncstate')
+    .describe('Azure Table holding per-target checkpoints and counters'),
+  COSMOS_SYNC_QUARANTINE_CONTAINER: z
+    .string()
+    .regex(
+      /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/,
+      'expected a blob container name: 3-63 lower-case letters, digits, single hyphens',
+    )
+    .default('cosmos-sync-quarantine')
+    .describe('Blob container where documents that can never be published are kept with their reason'),
+  COSMOS_SYNC_METRICS_SCHEDULE: z
+    .string()
+    .regex(/^(\S+\s+){5}\S+$/, 'expected a six-field NCRONTAB expression such as "0 */1 * * * *"')
+    .default('0 */1 * * * *')
+    .describe('When the metrics timer runs (NCRONTAB with seconds)'),
+  COSMOS_SYNC_LOG_LEVEL: z
+    .enum(['debug', 'info', 'warn', 'error'])
+    .default('info')
+    .describe('Lowest log level written'),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+
+/** Every setting name the schema reads, for docs and for the test that the sample settings cover them all. */
+export const SETTING_NAMES = Object.keys(settingsSchema.shape) as (keyof Settings)[];
