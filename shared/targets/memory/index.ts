@@ -1,0 +1,57 @@
+/**
+ * The in-memory reference target: the simplest correct implementation of the contract, used by the contract suite as
+ * the model every real target is compared with, and by unit tests of the subscriber runner.
+ */
+import { documentKey, type ChangeEvent, type EventVersion } from '../../events/envelope.js';
+import { isNewer } from '../coalesce.js';
+import { TargetError, type ApplyOutcome, type Target } from '../target.js';
+
+export interface MemoryRow {
+  version: EventVersion;
+  /** A tombstone keeps the delete's version so a late, older update cannot bring the row back. */
+  deleted: boolean;
+  document: Record<string, unknown> | null;
+}
+
+export class MemoryTarget implements Target {
+  readonly rows = new Map<string, MemoryRow>();
+  /** Test hooks: make the whole store fail (transient) or refuse particular documents (permanent). */
+  unavailable = false;
+  rejectDocumentIds = new Set<string>();
+
+  constructor(readonly name = 'memory') {}
+
+  async open(): Promise<void> {
+    if (this.unavailable) throw TargetError.transient('MEMORY_UNAVAILABLE', `target ${this.name} is unavailable`);
+  }
+
+  async applyBatch(events: readonly ChangeEvent[]): Promise<ApplyOutcome[]> {
+    if (this.unavailable) throw TargetError.transient('MEMORY_UNAVAILABLE', `target ${this.name} is unavailable`);
+    return events.map((event) => this.applyOne(event));
+  }
+
+  async close(): Promise<void> {}
+
+  /** Live documents only, keyed like `documentKey`. */
+  liveDocuments(): Map<string, Record<string, unknown>> {
+    const live = new Map<string, Record<string, unknown>>();
+    for (const [key, row] of this.rows) if (!row.deleted && row.document) live.set(key, row.document);
+    return live;
+  }
+
+  private applyOne(event: ChangeEvent): ApplyOutcome {
+    if (this.rejectDocumentIds.has(event.documentId)) {
+      const error = TargetError.permanent('MEMORY_REJECTED', `document ${event.documentId} is refused by the test`);
+      return { eventId: event.eventId, status: 'rejected', error };
+    }
+    const key = documentKey(event);
+    if (!isNewer(event.version, this.rows.get(key)?.version)) return { eventId: event.eventId, status: 'stale' };
+    this.rows.set(
+      key,
+      event.operation === 'delete'
+        ? { version: event.version, deleted: true, document: null }
+        : { version: event.version, deleted: false, document: event.payload },
+    );
+    return { eventId: event.eventId, status: 'applied' };
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * The one interface every target implements. Adding a target means one folder under `shared/targets/` with a class
+ * that implements this, its zod config fragment, and one registration-only subscriber function.
+ *
+ * Lifecycle:
+ * 1. `open()` is called once per process before the first batch: connect, create tables or containers when the
+ *    target's config asks for it, warm pools. It may throw a retryable error (the service is down): the subscriber
+ *    throws and the batch is retried later. Clients are kept for the life of the process.
+ * 2. `applyBatch(events)` is called for every batch after coalescing, so it sees at most one event per document key.
+ *    Batches for different session buckets may run concurrently; events of one key never do. It must be idempotent
+ *    and version-guarded: an event whose version is not newer than what the target holds (including a delete's
+ *    tombstone) changes nothing and is reported `stale`. A transient failure of the whole store throws a retryable
+ *    `TargetError`; a problem with one event (rejected by the store, bad projection) is returned as `rejected` with
+ *    a permanent error so only that message is dead-lettered and the others proceed.
+ * 3. `close()` is called once at shutdown; it releases clients and must not throw for an unopened target.
+ */
+import { CosmosSyncError } from '../errors.js';
+import type { ChangeEvent } from '../events/envelope.js';
+
+export type ApplyOutcome =
+  | { eventId: string; status: 'applied' }
+  | { eventId: string; status: 'stale' }
+  | { eventId: string; status: 'rejected'; error: TargetError };
+
+export interface Target {
+  /** The target's configured name, used in logs, state rows and metrics. */
+  readonly name: string;
+  open(): Promise<void>;
+  /** One outcome per input event, in input order. */
+  applyBatch(events: readonly ChangeEvent[]): Promise<ApplyOutcome[]>;
+  close(): Promise<void>;
+}
+
+/** A target failure. `retryable` decides between retry-with-backoff and dead-lettering. */
+export class TargetError extends CosmosSyncError {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly retryable: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  static transient(code: string, message: string, cause?: unknown): TargetError {
+    return new TargetError(code, message, true, { cause });
+  }
+
+  static permanent(code: string, message: string, cause?: unknown): TargetError {
+    return new TargetError(code, message, false, { cause });
+  }
+}
