@@ -1,0 +1,36 @@
+/** Exponential backoff with full jitter, bounded both per wait and in total, for retries inside one invocation. */
+export interface BackoffPolicy {
+  /** Tries in all, the first included. */
+  attempts: number;
+  initialDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffPolicy = { attempts: 4, initialDelayMs: 250, maxDelayMs: 5_000 };
+
+export function backoffDelayMs(policy: BackoffPolicy, retryIndex: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** retryIndex);
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs `work` until it succeeds, a non-retryable error is thrown, or the attempts are used up; the last error is
+ * rethrown unchanged so its code and retryable flag reach the caller.
+ */
+export async function withRetries<T>(
+  policy: BackoffPolicy,
+  work: (attempt: number) => Promise<T>,
+  isRetryable: (error: unknown) => boolean,
+  wait: (ms: number) => Promise<void> = sleep,
+): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await work(attempt);
+    } catch (error) {
+      if (attempt >= policy.attempts || !isRetryable(error)) throw error;
+      await wait(backoffDelayMs(policy, attempt - 1));
+    }
+  }
+}

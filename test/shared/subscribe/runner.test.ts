@@ -1,0 +1,213 @@
+import type { ServiceBusReceivedMessage } from '@azure/service-bus';
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../../../shared/logging.js';
+import type { BatchSummary } from '../../../shared/subscribe/batch-summary.js';
+import { processBatch, type MessageSettlement } from '../../../shared/subscribe/runner.js';
+import { MemoryTarget } from '../../../shared/targets/memory/index.js';
+import { TargetError } from '../../../shared/targets/target.js';
+import { makeEvent, type EventSpec } from '../../support/events.js';
+
+/** Records settlement calls; the runner's contract is which call each message gets. */
+class RecordingSettlement implements MessageSettlement {
+  readonly calls: {
+    action: string;
+    messageId: unknown;
+    reason?: string | undefined;
+    description?: string | undefined;
+  }[] = [];
+  async complete(message: ServiceBusReceivedMessage) {
+    this.calls.push({ action: 'complete', messageId: message.messageId });
+  }
+  async abandon(message: ServiceBusReceivedMessage) {
+    this.calls.push({ action: 'abandon', messageId: message.messageId });
+  }
+  async deadletter(
+    message: ServiceBusReceivedMessage,
+    _props?: Record<string, unknown>,
+    reason?: string,
+    description?: string,
+  ) {
+    this.calls.push({ action: 'deadletter', messageId: message.messageId, reason, description });
+  }
+  actionOf(messageId: string) {
+    return this.calls.filter((call) => call.messageId === messageId).map((call) => call.action);
+  }
+}
+
+let counter = 0;
+function message(body: unknown, messageId = `m${(counter += 1)}`): ServiceBusReceivedMessage {
+  return { body, messageId, sessionId: 'bucket-01', deliveryCount: 1 } as unknown as ServiceBusReceivedMessage;
+}
+const eventMessage = (spec: EventSpec, messageId?: string) =>
+  message(Buffer.from(JSON.stringify(makeEvent(spec))), messageId);
+
+function harness(target = new MemoryTarget('t')) {
+  const recorded: BatchSummary[] = [];
+  const logs: string[] = [];
+  const sink = {
+    debug: (l: string) => logs.push(l),
+    info: (l: string) => logs.push(l),
+    warn: (l: string) => logs.push(l),
+    error: (l: string) => logs.push(l),
+  };
+  const waits: number[] = [];
+  const deps = {
+    target,
+    recorder: { record: async (summary: BatchSummary) => void recorded.push(summary) },
+    logger: createLogger(sink, 'debug'),
+    backoff: { attempts: 3, initialDelayMs: 10, maxDelayMs: 40 },
+    wait: async (ms: number) => void waits.push(ms),
+    now: () => new Date(1_700_000_100_000),
+  };
+  return { deps, target, recorded, logs, waits, settle: new RecordingSettlement() };
+}
+
+describe('processBatch', () => {
+  it('applies, completes every message and records one summary per batch', async () => {
+    const h = harness();
+    const messages = [eventMessage({ id: 'a', lsn: 1 }, 'a1'), eventMessage({ id: 'b', lsn: 2 }, 'b2')];
+    const summary = await processBatch(h.deps, messages, h.settle);
+    expect(h.settle.calls.map((call) => call.action)).toEqual(['complete', 'complete']);
+    expect(h.target.liveDocuments().size).toBe(2);
+    expect(summary).toMatchObject({ target: 't', sessionId: 'bucket-01', received: 2, applied: 2, deadLettered: 0 });
+    expect(summary.lastApplied).toMatchObject({ lsn: 2 });
+    expect(summary.lagSeconds).toEqual([99, 98]);
+    expect(h.recorded).toEqual([summary]);
+  });
+
+  it('coalesces versions of one key, completing the superseded messages too', async () => {
+    const h = harness();
+    const messages = [1, 2, 3].map((lsn) => eventMessage({ id: 'a', lsn }, `a${lsn}`));
+    const summary = await processBatch(h.deps, messages, h.settle);
+    expect(summary).toMatchObject({ applied: 1, superseded: 2, stale: 0 });
+    expect(h.settle.calls.every((call) => call.action === 'complete')).toBe(true);
+    expect([...h.target.rows.values()][0]?.version.lsn).toBe(3);
+  });
+
+  it('completes stale and duplicate deliveries without regressing the target', async () => {
+    const h = harness();
+    await processBatch(h.deps, [eventMessage({ id: 'a', lsn: 5 })], h.settle);
+    const summary = await processBatch(
+      h.deps,
+      [eventMessage({ id: 'a', lsn: 3 }), eventMessage({ id: 'a', lsn: 5 })],
+      h.settle,
+    );
+    expect(summary).toMatchObject({ applied: 0, stale: 1, superseded: 1 });
+    expect([...h.target.rows.values()][0]?.version.lsn).toBe(5);
+  });
+
+  it.each([
+    ['bytes that are not JSON', Buffer.from('{nope'), 'InvalidEvent', /body is not JSON/],
+    ['a number', 42, 'InvalidEvent', /body is number/],
+    ['null', null, 'InvalidEvent', /body is null/],
+    [
+      'an unknown schema version',
+      { ...makeEvent({ lsn: 1 }), schemaVersion: 2 },
+      'UnsupportedSchemaVersion',
+      /schemaVersion is 2/,
+    ],
+    ['an event without version', { ...makeEvent({ lsn: 1 }), version: undefined }, 'InvalidEvent', /version: /],
+    ['a delete with a payload', { ...makeEvent({ lsn: 1, op: 'delete' }), payload: {} }, 'InvalidEvent', /payload/],
+  ])('dead-letters %s at once with a reason and lets the rest proceed', async (_label, body, reason, description) => {
+    const h = harness();
+    const summary = await processBatch(
+      h.deps,
+      [message(body, 'bad'), eventMessage({ id: 'good', lsn: 1 }, 'good')],
+      h.settle,
+    );
+    const bad = h.settle.calls.find((call) => call.messageId === 'bad');
+    expect(bad).toMatchObject({ action: 'deadletter', reason });
+    expect(bad?.description).toMatch(description);
+    expect(h.settle.actionOf('good')).toEqual(['complete']);
+    expect(summary).toMatchObject({ applied: 1, deadLettered: 1, errorsByCode: { [reason]: 1 } });
+    expect(
+      h.logs.some((line) => line.includes('"event":"message.deadlettered"') && line.includes('"messageId":"bad"')),
+    ).toBe(true);
+  });
+
+  it('dead-letters events the target rejects permanently, with the error code as reason', async () => {
+    const h = harness();
+    h.target.rejectDocumentIds.add('bad');
+    const summary = await processBatch(
+      h.deps,
+      [eventMessage({ id: 'bad', lsn: 1 }, 'bad'), eventMessage({ id: 'ok', lsn: 2 }, 'ok')],
+      h.settle,
+    );
+    expect(h.settle.calls.find((call) => call.messageId === 'bad')).toMatchObject({
+      action: 'deadletter',
+      reason: 'MEMORY_REJECTED',
+    });
+    expect(h.settle.actionOf('ok')).toEqual(['complete']);
+    expect(summary.errorsByCode).toEqual({ MEMORY_REJECTED: 1 });
+  });
+
+  it('retries a transient failure with backoff and succeeds without settling twice', async () => {
+    const target = new MemoryTarget('t');
+    let failures = 2;
+    const original = target.applyBatch.bind(target);
+    target.applyBatch = async (events) => {
+      if (failures-- > 0) throw TargetError.transient('DOWN', 'down for a moment');
+      return original(events);
+    };
+    const h = harness(target);
+    const summary = await processBatch(h.deps, [eventMessage({ lsn: 1 }, 'x')], h.settle);
+    expect(h.waits).toHaveLength(2);
+    expect(h.waits.every((ms) => ms >= 5 && ms <= 40)).toBe(true);
+    expect(h.settle.actionOf('x')).toEqual(['complete']);
+    expect(summary.applied).toBe(1);
+  });
+
+  it('abandons every message and rethrows when the target stays down, recording the error', async () => {
+    const h = harness();
+    h.target.unavailable = true;
+    const messages = [eventMessage({ lsn: 1 }, 'x'), message('garbage', 'g')];
+    await expect(processBatch(h.deps, messages, h.settle)).rejects.toMatchObject({ code: 'MEMORY_UNAVAILABLE' });
+    expect(h.settle.actionOf('x')).toEqual(['abandon']);
+    expect(h.settle.actionOf('g')).toEqual(['deadletter']);
+    expect(h.waits).toHaveLength(2);
+    expect(h.recorded[0]?.errorsByCode).toEqual({ InvalidEvent: 1, MEMORY_UNAVAILABLE: 1 });
+  });
+
+  it('does not retry a permanent failure of the whole batch', async () => {
+    const target = new MemoryTarget('t');
+    target.applyBatch = async () => {
+      throw TargetError.permanent('SCHEMA_MISMATCH', 'table has the wrong shape');
+    };
+    const h = harness(target);
+    await expect(processBatch(h.deps, [eventMessage({ lsn: 1 }, 'x')], h.settle)).rejects.toMatchObject({
+      code: 'SCHEMA_MISMATCH',
+    });
+    expect(h.waits).toHaveLength(0);
+    expect(h.settle.actionOf('x')).toEqual(['abandon']);
+  });
+
+  it('ignores events of sources the target does not follow', async () => {
+    const h = harness();
+    const summary = await processBatch(
+      { ...h.deps, sources: ['wanted'] },
+      [eventMessage({ lsn: 1, source: 'other' }, 'o'), eventMessage({ lsn: 2, source: 'wanted' }, 'w')],
+      h.settle,
+    );
+    expect(summary).toMatchObject({ ignored: 1, applied: 1 });
+    expect(h.settle.actionOf('o')).toEqual(['complete']);
+  });
+
+  it('opens the target once and again after a failed open', async () => {
+    const target = new MemoryTarget('t');
+    let opens = 0;
+    let failOpen = true;
+    target.open = async () => {
+      opens += 1;
+      if (failOpen) throw TargetError.transient('OPEN_FAILED', 'no connection');
+    };
+    const h = harness(target);
+    h.deps.backoff = { attempts: 1, initialDelayMs: 1, maxDelayMs: 1 };
+    await expect(processBatch(h.deps, [eventMessage({ lsn: 1 })], h.settle)).rejects.toMatchObject({
+      code: 'OPEN_FAILED',
+    });
+    failOpen = false;
+    await processBatch(h.deps, [eventMessage({ lsn: 2 })], h.settle);
+    await processBatch(h.deps, [eventMessage({ lsn: 3 })], h.settle);
+    expect(opens).toBe(2);
+  });
+});
