@@ -1,0 +1,148 @@
+/**
+ * The publish path of a source function: map a change-feed batch to events, send them in as few Service Bus batches
+ * as fit, in feed order, and quarantine what can never be sent. It returns only when every item is either accepted
+ * by Service Bus or quarantined; any other failure throws, so the trigger's retry policy keeps the lease where it was
+ * (re-sent events are dropped by duplicate detection, their message ids being deterministic).
+ */
+import type { ServiceBusMessage, ServiceBusSender } from '@azure/service-bus';
+import { CosmosSyncError } from '../errors.js';
+import {
+  mapAllVersionsItem,
+  mapLatestVersionItem,
+  type MappingResult,
+  type SourceDescriptor,
+} from '../events/map-change.js';
+import type { Logger } from '../logging.js';
+import type { QuarantineEntry, QuarantineStore } from './quarantine.js';
+import { toServiceBusMessage } from './to-message.js';
+
+export class PublishError extends CosmosSyncError {
+  readonly retryable = true;
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export interface PublishSource extends SourceDescriptor {
+  changeFeedMode: 'LatestVersion' | 'AllVersionsAndDeletes';
+  typeField?: string | undefined;
+}
+
+export interface PublisherDeps {
+  /** Only `createMessageBatch` and `sendMessages` are used; one sender is reused across invocations. */
+  sender: Pick<ServiceBusSender, 'createMessageBatch' | 'sendMessages'>;
+  quarantine: QuarantineStore;
+  sessionBuckets: number;
+  logger: Logger;
+  now?: () => Date;
+}
+
+export interface PublishSummary {
+  items: number;
+  published: number;
+  /** Service Bus batches sent. */
+  batches: number;
+  quarantined: number;
+  quarantinedByCode: Record<string, number>;
+}
+
+export async function publishChanges(
+  deps: PublisherDeps,
+  source: PublishSource,
+  items: readonly unknown[],
+): Promise<PublishSummary> {
+  const now = (deps.now ?? (() => new Date()))();
+  const map = source.changeFeedMode === 'AllVersionsAndDeletes' ? mapAllVersionsItem : mapLatestVersionItem;
+  const summary: PublishSummary = {
+    items: items.length,
+    published: 0,
+    batches: 0,
+    quarantined: 0,
+    quarantinedByCode: {},
+  };
+  const quarantines: QuarantineEntry[] = [];
+  const messages: { message: ServiceBusMessage; item: unknown; documentId: string }[] = [];
+
+  for (const item of items) {
+    const mapped: MappingResult = map(item, source, now);
+    if (mapped.ok) {
+      const message = toServiceBusMessage(mapped.event, {
+        sessionBuckets: deps.sessionBuckets,
+        typeField: source.typeField,
+      });
+      messages.push({ message, item, documentId: mapped.event.documentId });
+    } else {
+      quarantines.push({
+        source: source.name,
+        code: mapped.code,
+        reason: mapped.reason,
+        documentId: mapped.documentId,
+        item,
+        quarantinedAt: now.toISOString(),
+      });
+    }
+  }
+
+  let batch = await deps.sender.createMessageBatch();
+  const flush = async (): Promise<void> => {
+    if (batch.count === 0) return;
+    await deps.sender.sendMessages(batch);
+    summary.published += batch.count;
+    summary.batches += 1;
+    batch = await deps.sender.createMessageBatch();
+  };
+  try {
+    for (const entry of messages) {
+      if (batch.tryAddMessage(entry.message)) continue;
+      await flush();
+      if (batch.tryAddMessage(entry.message)) continue;
+      // Does not fit even an empty batch: it never will. Quarantine it rather than block the feed.
+      quarantines.push({
+        source: source.name,
+        code: 'TOO_LARGE',
+        reason: `event is larger than the largest message the namespace accepts (${batch.maxSizeInBytes} bytes)`,
+        documentId: entry.documentId,
+        item: entry.item,
+        quarantinedAt: now.toISOString(),
+      });
+    }
+    await flush();
+  } catch (error) {
+    throw new PublishError(
+      'PUBLISH_FAILED',
+      `sending to Service Bus failed after ${summary.published} of ${messages.length} events`,
+      { cause: error },
+    );
+  }
+
+  try {
+    await Promise.all(quarantines.map((entry) => deps.quarantine.put(entry)));
+  } catch (error) {
+    // Retrying the batch is safe: sent events are dropped as duplicates and quarantine blobs are named by content.
+    throw new PublishError('QUARANTINE_FAILED', `could not store ${quarantines.length} quarantined item(s)`, {
+      cause: error,
+    });
+  }
+  for (const entry of quarantines) {
+    summary.quarantined += 1;
+    summary.quarantinedByCode[entry.code] = (summary.quarantinedByCode[entry.code] ?? 0) + 1;
+    deps.logger.warn('change.quarantined', {
+      source: entry.source,
+      documentId: entry.documentId,
+      code: entry.code,
+      reason: entry.reason,
+    });
+  }
+  deps.logger.info('batch.published', {
+    source: source.name,
+    items: summary.items,
+    published: summary.published,
+    batches: summary.batches,
+    quarantined: summary.quarantined,
+  });
+  return summary;
+}

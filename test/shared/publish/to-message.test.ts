@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { changeEventSchema } from '../../../shared/events/envelope.js';
+import { quarantineBlobName, safeJson } from '../../../shared/publish/quarantine.js';
+import { toServiceBusMessage } from '../../../shared/publish/to-message.js';
+import { makeEvent } from '../../support/events.js';
+
+describe('toServiceBusMessage', () => {
+  it('carries the envelope as UTF-8 JSON with deterministic id, session bucket and rule properties', () => {
+    const event = makeEvent({ id: 'é/1', pk: 'customer-7', lsn: 12, data: { type: 'order' } });
+    const message = toServiceBusMessage(event, { sessionBuckets: 8, typeField: 'type' });
+    expect(changeEventSchema.parse(JSON.parse((message.body as Buffer).toString('utf8')))).toEqual(event);
+    expect(message).toMatchObject({
+      contentType: 'application/json',
+      messageId: event.eventId,
+      correlationId: event.correlationId,
+      subject: 'upsert',
+      applicationProperties: { source: 'test-source', operation: 'upsert', type: 'order', schemaVersion: 1, lsn: 12 },
+    });
+    expect(message.sessionId).toMatch(/^bucket-[0-7]$/);
+    expect(
+      toServiceBusMessage(makeEvent({ id: 'other', pk: 'customer-7', lsn: 1 }), { sessionBuckets: 8 }).sessionId,
+    ).toBe(message.sessionId);
+  });
+
+  it('leaves out the type property for deletes and for non-scalar types', () => {
+    const deleted = toServiceBusMessage(makeEvent({ lsn: 1, op: 'delete' }), { sessionBuckets: 4, typeField: 'type' });
+    expect(deleted.applicationProperties).not.toHaveProperty('type');
+    expect(deleted.subject).toBe('delete');
+    const objectType = toServiceBusMessage(makeEvent({ lsn: 1, data: { type: { a: 1 } } }), {
+      sessionBuckets: 4,
+      typeField: 'type',
+    });
+    expect(objectType.applicationProperties).not.toHaveProperty('type');
+  });
+});
+
+describe('quarantine helpers', () => {
+  it('renders cycles and BigInts without throwing', () => {
+    const item: Record<string, unknown> = { id: 'x', n: 5n };
+    item['self'] = item;
+    expect(JSON.parse(safeJson(item))).toEqual({ id: 'x', n: '5n', self: '[Circular]' });
+  });
+
+  it('names blobs by source, day, code and content so the same item lands in the same blob', () => {
+    const entry = {
+      source: 's',
+      code: 'MISSING_ID',
+      reason: 'r',
+      documentId: undefined,
+      item: { a: 1 },
+      quarantinedAt: '2026-11-26T10:00:00.000Z',
+    };
+    expect(quarantineBlobName(entry)).toMatch(/^s\/2026-11-26\/MISSING_ID\/[0-9a-f]{32}\.json$/);
+    expect(quarantineBlobName({ ...entry, reason: 'other' })).toBe(quarantineBlobName(entry));
+    expect(quarantineBlobName({ ...entry, item: { a: 2 } })).not.toBe(quarantineBlobName(entry));
+  });
+});
