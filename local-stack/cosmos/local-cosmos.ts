@@ -1,0 +1,97 @@
+/**
+ * A local Cosmos DB for tests and the local stack: @vercel/cosmosdb-server's in-memory engine behind a plain-HTTP
+ * server that adds per-container LSNs, a real incremental change feed (LatestVersion and AllVersionsAndDeletes),
+ * session tokens, conditional writes, the 2 MB document limit and TTL. The unmodified @azure/cosmos SDK talks to it.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { CosmosClientOptions } from '@azure/cosmos';
+import { createBaseAccount } from './base-server.js';
+import { ContainerRegistry } from './container-registry.js';
+import { routeRequest } from './request-router.js';
+import { DEFAULT_TTL_SWEEP_INTERVAL_MS, startTtlSweeper } from './ttl-sweeper.js';
+
+/** The Cosmos DB emulator's published, well-known key. This server accepts any key; clients still need one. */
+export const LOCAL_COSMOS_KEY =
+  'C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==';
+
+const DEFAULT_MAX_DOCUMENT_BYTES = 2 * 1024 * 1024;
+
+export interface LocalCosmosOptions {
+  /** Loopback address to listen on; default 127.0.0.1. */
+  host?: string;
+  /** Default 0: a random free port. */
+  port?: number;
+  /** Documents larger than this are refused with 413; default 2 MiB, Azure's limit. */
+  maxDocumentBytes?: number;
+  /** How often expired documents are purged; default 1 s. */
+  ttlSweepIntervalMs?: number;
+}
+
+export interface LocalCosmos {
+  /** e.g. http://127.0.0.1:8081/ */
+  endpoint: string;
+  key: string;
+  host: string;
+  port: number;
+  /** Stops listening and closes every connection, keep-alive ones included. */
+  close(): Promise<void>;
+}
+
+export async function startLocalCosmos(options: LocalCosmosOptions = {}): Promise<LocalCosmos> {
+  const host = options.host ?? '127.0.0.1';
+  const maxDocumentBytes = options.maxDocumentBytes ?? DEFAULT_MAX_DOCUMENT_BYTES;
+  const server = createServer();
+  const port = await listen(server, host, options.port ?? 0);
+  const account = createBaseAccount(host, port);
+  const registry = new ContainerRegistry(account);
+  server.on('request', (req, res) => {
+    routeRequest({ account, registry, maxDocumentBytes }, req, res).catch((error: unknown) => {
+      // routeRequest answers every failure itself; reaching here means the response could not even be written.
+      console.error('local Cosmos DB: could not answer a request', error);
+      res.destroy();
+    });
+  });
+  const stopSweeper = startTtlSweeper(
+    registry,
+    maxDocumentBytes,
+    options.ttlSweepIntervalMs ?? DEFAULT_TTL_SWEEP_INTERVAL_MS,
+  );
+  let closing: Promise<void> | undefined;
+  return {
+    endpoint: `http://${host}:${port}/`,
+    key: LOCAL_COSMOS_KEY,
+    host,
+    port,
+    close: () => {
+      closing ??= (async () => {
+        stopSweeper();
+        const closed = new Promise<void>((resolve, reject) =>
+          server.close((error) => (error ? reject(error) : resolve())),
+        );
+        server.closeAllConnections();
+        await closed;
+      })();
+      return closing;
+    },
+  };
+}
+
+function listen(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** CosmosClient options for the local server: its endpoint and key, with endpoint discovery off. */
+export function localCosmosClientOptions(local: Pick<LocalCosmos, 'endpoint' | 'key'>): CosmosClientOptions {
+  return {
+    endpoint: local.endpoint,
+    key: local.key,
+    connectionPolicy: { enableEndpointDiscovery: false },
+  };
+}
