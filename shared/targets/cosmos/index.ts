@@ -1,0 +1,152 @@
+/**
+ * Cosmos DB container target: a materialized copy, optionally in another account, keyed by the source partition key
+ * under its own path. Every write is version-guarded with a conditional request: read the current document, and
+ * replace it only if the event is newer and the document is unchanged since the read (If-Match on its etag); create
+ * it if absent (a 409 means a concurrent writer won, so read again). Deletes write a tombstone.
+ */
+import type { Container, CosmosClient, ItemDefinition } from '@azure/cosmos';
+import type { ChangeEvent } from '../../events/envelope.js';
+import { isNewer } from '../coalesce.js';
+import { TargetError, type ApplyOutcome, type Target } from '../target.js';
+import { buildTargetDocument, targetKeyValue, versionOf, type Projection, type TargetDocument } from './document.js';
+
+export interface CosmosTargetOptions {
+  name: string;
+  client: CosmosClient;
+  database: string;
+  container: string;
+  /** Path of the target container's partition key, e.g. `/pk`; it holds the source partition key value. */
+  partitionKeyPath: string;
+  createIfNotExists: boolean;
+  project?: Projection | undefined;
+  /** Documents written in parallel within one batch. */
+  concurrency?: number;
+}
+
+/** How often one document's write is retried after losing a race (412/409) before the batch is retried. */
+const MAX_CONFLICT_RETRIES = 5;
+
+const statusOf = (error: unknown): number | undefined => {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'number' ? code : undefined;
+};
+
+/** Cosmos status codes that say "try again later" rather than "this document can never be written". */
+function isTransientStatus(status: number | undefined): boolean {
+  return status === undefined || status === 408 || status === 429 || status === 449 || status === 410 || status >= 500;
+}
+
+export class CosmosTarget implements Target {
+  readonly name: string;
+  private container: Container | undefined;
+  private readonly keyField: string;
+
+  constructor(private readonly options: CosmosTargetOptions) {
+    this.name = options.name;
+    const segments = options.partitionKeyPath.split('/').filter(Boolean);
+    if (segments.length !== 1) {
+      throw TargetError.permanent(
+        'COSMOS_TARGET_CONFIG',
+        `partitionKeyPath must be a top-level path like "/pk", got "${options.partitionKeyPath}"`,
+      );
+    }
+    this.keyField = segments[0] as string;
+  }
+
+  async open(): Promise<void> {
+    const { client, database, container, partitionKeyPath, createIfNotExists } = this.options;
+    try {
+      if (createIfNotExists) {
+        const { database: db } = await client.databases.createIfNotExists({ id: database });
+        const { container: created } = await db.containers.createIfNotExists({
+          id: container,
+          partitionKey: { paths: [partitionKeyPath] },
+        });
+        this.container = created;
+      } else {
+        const existing = client.database(database).container(container);
+        await existing.read();
+        this.container = existing;
+      }
+    } catch (error) {
+      const status = statusOf(error);
+      const where = `${database}/${container}`;
+      if (status === 404)
+        throw TargetError.permanent(
+          'COSMOS_TARGET_MISSING',
+          `target container ${where} does not exist and createIfNotExists is false`,
+          error,
+        );
+      throw TargetError.transient(
+        'COSMOS_TARGET_UNAVAILABLE',
+        `cannot open target container ${where}: ${(error as Error).message}`,
+        error,
+      );
+    }
+  }
+
+  async applyBatch(events: readonly ChangeEvent[]): Promise<ApplyOutcome[]> {
+    const container = this.container;
+    if (!container) throw TargetError.transient('COSMOS_TARGET_NOT_OPEN', `target ${this.name} is not open`);
+    const outcomes: ApplyOutcome[] = new Array(events.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < events.length) {
+        const index = next;
+        next += 1;
+        outcomes[index] = await this.applyOne(container, events[index] as ChangeEvent);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.options.concurrency ?? 16, events.length) }, worker));
+    return outcomes;
+  }
+
+  async close(): Promise<void> {
+    this.container = undefined;
+  }
+
+  private async applyOne(container: Container, event: ChangeEvent): Promise<ApplyOutcome> {
+    let document: TargetDocument;
+    try {
+      document = buildTargetDocument(event, this.keyField, this.options.project);
+    } catch (error) {
+      return {
+        eventId: event.eventId,
+        status: 'rejected',
+        error: TargetError.permanent('PROJECTION_FAILED', `projection failed: ${(error as Error).message}`, error),
+      };
+    }
+    const item = container.item(event.documentId, targetKeyValue(event.partitionKey));
+    for (let attempt = 0; attempt <= MAX_CONFLICT_RETRIES; attempt += 1) {
+      try {
+        const { resource: current, etag } = await item.read<ItemDefinition & { _sync?: unknown }>();
+        if (!isNewer(event.version, versionOf(current))) return { eventId: event.eventId, status: 'stale' };
+        if (current && etag) await item.replace(document, { accessCondition: { type: 'IfMatch', condition: etag } });
+        else await container.items.create(document);
+        return { eventId: event.eventId, status: 'applied' };
+      } catch (error) {
+        const status = statusOf(error);
+        if (status === 412 || status === 409) continue; // lost a race with another writer: read again
+        if (isTransientStatus(status))
+          throw TargetError.transient(
+            'COSMOS_TARGET_UNAVAILABLE',
+            `write of ${event.documentId} failed: ${(error as Error).message}`,
+            error,
+          );
+        return {
+          eventId: event.eventId,
+          status: 'rejected',
+          error: TargetError.permanent(
+            `COSMOS_${status}`,
+            `Cosmos DB refused ${event.documentId} with ${status}: ${(error as Error).message}`,
+            error,
+          ),
+        };
+      }
+    }
+    throw TargetError.transient(
+      'COSMOS_TARGET_CONTENTION',
+      `document ${event.documentId} kept changing during ${MAX_CONFLICT_RETRIES + 1} attempts`,
+    );
+  }
+}

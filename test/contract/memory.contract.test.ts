@@ -1,0 +1,24 @@
+import { documentKey } from '../../shared/events/envelope.js';
+import { MemoryTarget } from '../../shared/targets/memory/index.js';
+import { makeEvent } from '../support/events.js';
+import { runTargetContract } from './target-contract.js';
+
+runTargetContract(
+  'memory (reference)',
+  async () => {
+    const target = new MemoryTarget('memory');
+    await target.open();
+    return {
+      target,
+      read: async (event) => target.rows.get(documentKey(event)),
+      breakStore: async () => void (target.unavailable = true),
+      repairStore: async () => void (target.unavailable = false),
+      poisonEvent: (spec) => {
+        target.rejectDocumentIds.add(spec.id ?? 'doc-1');
+        return makeEvent(spec);
+      },
+      cleanup: async () => {},
+    };
+  },
+  { supportsSlashInIds: true },
+);
