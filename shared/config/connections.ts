@@ -11,12 +11,14 @@ export type ResolvedConnection =
   | { kind: 'connectionString'; setting: string; connectionString: string }
   | { kind: 'identity'; setting: string; endpoint: string; clientId: string | undefined };
 
-/** The identity-based suffix each service uses for its endpoint, as the Functions extensions read it. */
+/**
+ * The identity-based suffixes each service accepts for its endpoint, first match wins, as the Functions extensions
+ * read them. Storage takes the account name or a service URI; clients derive the other services' URIs from either.
+ */
 export const IDENTITY_ENDPOINT_SUFFIX = {
-  cosmos: 'accountEndpoint',
-  serviceBus: 'fullyQualifiedNamespace',
-  tables: 'tableServiceUri',
-  blobs: 'blobServiceUri',
+  cosmos: ['accountEndpoint'],
+  serviceBus: ['fullyQualifiedNamespace'],
+  storage: ['accountName', 'tableServiceUri', 'blobServiceUri'],
 } as const;
 export type ConnectionService = keyof typeof IDENTITY_ENDPOINT_SUFFIX;
 
@@ -35,8 +37,9 @@ export function resolveConnection(env: Env, name: string, service: ConnectionSer
   if (direct !== undefined && direct.trim() !== '') {
     return { kind: 'connectionString', setting: name, connectionString: direct.trim() };
   }
-  const suffix = IDENTITY_ENDPOINT_SUFFIX[service];
-  const endpoint = env[`${name}__${suffix}`]?.trim();
+  const suffixes: readonly string[] = IDENTITY_ENDPOINT_SUFFIX[service];
+  const suffix = suffixes[0] as string;
+  const endpoint = suffixes.map((candidate) => env[`${name}__${candidate}`]?.trim()).find(Boolean);
   if (endpoint) {
     const credential = env[`${name}__credential`]?.trim();
     if (credential && credential.toLowerCase() !== 'managedidentity') {

@@ -64,7 +64,7 @@ export function parseConfig(env: Env): AppConfig {
 
   const wanted = new Map<string, ConnectionService>([
     [SERVICE_BUS_CONNECTION, 'serviceBus'],
-    [STORAGE_CONNECTION, 'tables'],
+    [STORAGE_CONNECTION, 'storage'],
   ]);
   for (const source of sources) {
     wanted.set(source.connection, 'cosmos');
