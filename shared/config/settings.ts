@@ -57,6 +57,11 @@ export const settingsSchema = z.object({
     .regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'expected a table name: 3-63 letters or digits, starting with a letter')
     .default('cosmossyncstate')
     .describe('Azure Table holding per-target checkpoints and counters'),
+  COSMOS_SYNC_METRICS_TABLE: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'expected a table name: 3-63 letters or digits, starting with a letter')
+    .default('cosmossyncmetrics')
+    .describe('Azure Table holding one metrics row per target per timer run'),
   COSMOS_SYNC_QUARANTINE_CONTAINER: z
     .string()
     .regex(

@@ -65,7 +65,7 @@ export async function publishChanges(
     quarantinedByCode: {},
   };
   const quarantines: QuarantineEntry[] = [];
-  const messages: { message: ServiceBusMessage; item: unknown; documentId: string }[] = [];
+  const messages: PendingMessage[] = [];
 
   for (const item of items) {
     const mapped: MappingResult = map(item, source, now);
@@ -87,34 +87,22 @@ export async function publishChanges(
     }
   }
 
-  let batch = await deps.sender.createMessageBatch();
-  const flush = async (): Promise<void> => {
-    if (batch.count === 0) return;
-    await deps.sender.sendMessages(batch);
-    summary.published += batch.count;
-    summary.batches += 1;
-    batch = await deps.sender.createMessageBatch();
-  };
   try {
-    for (const entry of messages) {
-      if (batch.tryAddMessage(entry.message)) continue;
-      await flush();
-      if (batch.tryAddMessage(entry.message)) continue;
-      // Does not fit even an empty batch: it never will. Quarantine it rather than block the feed.
+    await sendInBatches(deps.sender, messages, summary, (entry, maxSizeInBytes) =>
       quarantines.push({
         source: source.name,
         code: 'TOO_LARGE',
-        reason: `event is larger than the largest message the namespace accepts (${batch.maxSizeInBytes} bytes)`,
+        reason: `event is larger than the largest message the namespace accepts (${maxSizeInBytes} bytes)`,
         documentId: entry.documentId,
         item: entry.item,
         quarantinedAt: now.toISOString(),
-      });
-    }
-    await flush();
+      }),
+    );
   } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
     throw new PublishError(
       'PUBLISH_FAILED',
-      `sending to Service Bus failed after ${summary.published} of ${messages.length} events`,
+      `sending to Service Bus failed after ${summary.published} of ${messages.length} events: ${detail}`,
       { cause: error },
     );
   }
@@ -145,4 +133,40 @@ export async function publishChanges(
     quarantined: summary.quarantined,
   });
   return summary;
+}
+
+interface PendingMessage {
+  message: ServiceBusMessage;
+  item: unknown;
+  documentId: string;
+}
+
+/**
+ * Fills batches in feed order and sends each before starting the next, so events of one session reach Service Bus in
+ * the order they were read. A message that does not fit even an empty batch never will: it goes to `tooLarge`.
+ */
+async function sendInBatches(
+  sender: PublisherDeps['sender'],
+  messages: readonly PendingMessage[],
+  summary: PublishSummary,
+  tooLarge: (entry: PendingMessage, maxSizeInBytes: number) => void,
+): Promise<void> {
+  if (messages.length === 0) return;
+  let batch = await sender.createMessageBatch();
+  for (const entry of messages) {
+    if (batch.tryAddMessage(entry.message)) continue;
+    if (batch.count > 0) {
+      await sender.sendMessages(batch);
+      summary.published += batch.count;
+      summary.batches += 1;
+      batch = await sender.createMessageBatch();
+      if (batch.tryAddMessage(entry.message)) continue;
+    }
+    tooLarge(entry, batch.maxSizeInBytes);
+  }
+  if (batch.count > 0) {
+    await sender.sendMessages(batch);
+    summary.published += batch.count;
+    summary.batches += 1;
+  }
 }

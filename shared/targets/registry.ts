@@ -1,0 +1,27 @@
+/** Builds the target a config entry describes; the one place that knows every target type. */
+import type { AppConfig } from '../config/load.js';
+import type { TargetConfig } from '../config/schema.js';
+import { cosmosClientFor } from '../clients/cosmos.js';
+import { CosmosTarget } from './cosmos/index.js';
+import type { Target } from './target.js';
+
+function connectionOf(config: AppConfig, name: string) {
+  const connection = config.connections.get(name);
+  // parseConfig resolves every connection a target names, so a miss here is a programming error.
+  if (!connection) throw new Error(`connection ${name} was not resolved at start-up`);
+  return connection;
+}
+
+export function createTarget(target: TargetConfig, config: AppConfig): Target {
+  switch (target.type) {
+    case 'cosmos':
+      return new CosmosTarget({
+        name: target.name,
+        client: cosmosClientFor(connectionOf(config, target.connection)),
+        database: target.database,
+        container: target.container,
+        partitionKeyPath: target.partitionKeyPath,
+        createIfNotExists: target.createIfNotExists,
+      });
+  }
+}
