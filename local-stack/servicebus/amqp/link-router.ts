@@ -1,0 +1,150 @@
+import type { Receiver, Sender } from 'rhea';
+import { BrokerError, brokerErrors } from '../broker/broker-error.js';
+import { parseEntityAddress } from '../broker/entity-address.js';
+import type { BrokerLogger } from '../broker/logger.js';
+import { errorFields } from '../broker/logger.js';
+import type { ServiceBusNamespace } from '../broker/namespace.js';
+import { cbsFailure, handleCbsRequest } from './cbs-node.js';
+import type { ConnectionRegistry } from './connection-registry.js';
+import { serveIncomingLink } from './incoming-link.js';
+import {
+  echoTerminus,
+  refuseLink,
+  remoteSourceAddress,
+  remoteSourceFilter,
+  remoteTargetAddress,
+} from './link-terminus.js';
+import { handleManagementRequest, managementFailure } from './management/management-node.js';
+import { OutgoingLink } from './outgoing-link.js';
+import { serveRequests } from './request-response.js';
+import { setLocalAttachField } from './rhea-runtime.js';
+import { SESSION_FILTER, attachSessionReceiver } from './session-attach.js';
+
+const CBS_NODE = '$cbs';
+
+export interface RouterDependencies {
+  namespace: ServiceBusNamespace;
+  connections: ConnectionRegistry;
+  log: BrokerLogger;
+  maxMessageSizeBytes: number;
+  /** `host:port`, as entity addresses in error messages show it (known once the listener is bound). */
+  endpointHost: () => string;
+}
+
+/**
+ * Decides what a link the client attaches is for, from its address, and wires it up; refuses it with the
+ * Service Bus error when the address names nothing.
+ */
+export class LinkRouter {
+  constructor(private readonly deps: RouterDependencies) {}
+
+  /** The client attached a sending link: messages to an entity, or requests to $cbs / $management. */
+  onClientSender(receiver: Receiver): void {
+    this.guard(receiver, () => {
+      const address = remoteTargetAddress(receiver) ?? '';
+      const { namespace, connections, log } = this.deps;
+      if (address === CBS_NODE) {
+        echoTerminus(receiver);
+        serveRequests(
+          receiver,
+          connections,
+          (request) => handleCbsRequest(request, namespace, this.deps.endpointHost()),
+          cbsFailure,
+          log,
+        );
+        return;
+      }
+      const parsed = parseEntityAddress(address);
+      const target = namespace.resolve(address);
+      if (parsed === undefined || target === undefined) throw this.notFound(address);
+      if (parsed.management) {
+        echoTerminus(receiver);
+        serveRequests(
+          receiver,
+          connections,
+          (request) => handleManagementRequest(request, target, parsed.entityPath, namespace),
+          managementFailure,
+          log,
+        );
+        return;
+      }
+      if (target.kind !== 'queue' && target.kind !== 'topic') {
+        throw brokerErrors.notAllowed(`Cannot send to '${address}': messages can only be sent to queues and topics.`);
+      }
+      echoTerminus(receiver);
+      setLocalAttachField(receiver, 'max_message_size', this.deps.maxMessageSizeBytes);
+      serveIncomingLink(receiver, target.entity, namespace, this.deps.maxMessageSizeBytes, log);
+    });
+  }
+
+  /** The client attached a receiving link: messages from an entity, or the reply link of a request node. */
+  onClientReceiver(sender: Sender): void {
+    this.guard(sender, () => {
+      const address = remoteSourceAddress(sender) ?? '';
+      const { namespace, connections, log } = this.deps;
+      const parsed = parseEntityAddress(address);
+      if (address === CBS_NODE || parsed?.management === true) {
+        if (parsed !== undefined && namespace.resolve(address) === undefined) throw this.notFound(address);
+        echoTerminus(sender);
+        connections.registerReplyLink(sender.connection, [sender.name, remoteTargetAddress(sender)], sender);
+        sender.once('sender_close', () => connections.unregisterReplyLink(sender.connection, sender));
+        return;
+      }
+      const target = namespace.resolve(address);
+      if (parsed === undefined || target === undefined) throw this.notFound(address);
+      if (target.kind === 'topic') {
+        throw brokerErrors.notAllowed(`Cannot receive from topic '${address}'; receive from one of its subscriptions.`);
+      }
+      const filter = remoteSourceFilter(sender);
+      const wantsSession = SESSION_FILTER in filter;
+      if (target.queue.sessions !== undefined && !wantsSession) {
+        throw brokerErrors.notAllowed(
+          `It is not possible for an entity that requires sessions to create a non-sessionful message receiver ('${address}').`,
+        );
+      }
+      if (target.queue.sessions === undefined && wantsSession) {
+        throw brokerErrors.notAllowed(
+          `'${address}' does not require sessions; it cannot be received from with a session receiver.`,
+        );
+      }
+      // Settle modes are whatever the receiver asked for: settled transfers mean receive-and-delete.
+      setLocalAttachField(sender, 'snd_settle_mode', sender.snd_settle_mode);
+      setLocalAttachField(sender, 'rcv_settle_mode', sender.rcv_settle_mode);
+      const link = new OutgoingLink(sender, target.queue, log);
+      const unregister = connections.onRelease(sender.connection, () => link.release());
+      sender.once('sender_close', () => {
+        unregister();
+        link.release();
+      });
+      if (wantsSession) {
+        attachSessionReceiver(sender, link, target.queue, filter[SESSION_FILTER], log);
+        return;
+      }
+      echoTerminus(sender);
+      target.queue.addConsumer(link);
+      log.debug('receiver attached', { link: sender.name, address, receiveMode: link.receiveMode });
+    });
+  }
+
+  private notFound(address: string): BrokerError {
+    const host = this.deps.endpointHost();
+    return brokerErrors.entityNotFound(`sb://${host}/${address}`, host);
+  }
+
+  /** Anything that goes wrong while attaching refuses that one link; the connection and broker carry on. */
+  private guard(link: Sender | Receiver, attach: () => void): void {
+    try {
+      attach();
+    } catch (error) {
+      if (!(error instanceof BrokerError))
+        this.deps.log.error('attaching a link failed', { link: link.name, ...errorFields(error) });
+      else this.deps.log.debug('refused a link', { link: link.name, condition: error.condition });
+      refuseLink(
+        link,
+        error instanceof BrokerError
+          ? error
+          : brokerErrors.internal(`attaching the link failed: ${String((error as Error)?.message ?? error)}`),
+      );
+    }
+  }
+}
