@@ -1,0 +1,29 @@
+/**
+ * `npm run bench [-- <suite>...]`: runs benchmark suites and prints ratios against baselines measured in the same run
+ * (never absolute thresholds: these machines are shared and noisy). Suites: stack, publish, pipeline; default all.
+ */
+import { benchChangeFeed } from './change-feed.js';
+
+const suites: Record<string, () => Promise<void>> = {
+  stack: async () => {
+    await benchChangeFeed();
+    const { benchBroker } = await import('./servicebus-broker.js');
+    await benchBroker();
+  },
+};
+
+async function main(): Promise<void> {
+  const requested = process.argv.slice(2).filter((arg) => arg !== '--');
+  const names = requested.length > 0 ? requested : Object.keys(suites);
+  const unknown = names.filter((name) => !(name in suites));
+  if (unknown.length > 0) {
+    console.error(`unknown benchmark suite(s): ${unknown.join(', ')}; choose from: ${Object.keys(suites).join(', ')}`);
+    process.exit(2);
+  }
+  for (const name of names) await (suites[name] as () => Promise<void>)();
+}
+
+main().catch((error: unknown) => {
+  console.error('benchmark failed:', error);
+  process.exit(1);
+});
