@@ -1,0 +1,77 @@
+/**
+ * The few host.json settings the local host honours (host.json keys are case-insensitive, as .NET configuration
+ * reads them). Everything else in host.json is ignored locally; docs/local-host.md lists what is read.
+ */
+import { cpus } from 'node:os';
+import { requireDurationMs } from './durations.js';
+
+export interface HostSettings {
+  http: { routePrefix: string };
+  serviceBus: {
+    maxConcurrentSessions: number;
+    maxConcurrentCalls: number;
+    maxMessageBatchSize: number;
+    /** How long a session may stay empty before its receiver is closed so another session gets a turn. */
+    sessionIdleTimeoutMs: number;
+    autoCompleteMessages: boolean;
+    maxAutoLockRenewalDurationMs: number;
+  };
+}
+
+/** Azure leaves the session idle timeout to the client's operation timeout (a minute); locally, turns come faster. */
+export const LOCAL_SESSION_IDLE_TIMEOUT_MS = 1000;
+
+function section(value: unknown, key: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return {};
+  const found = Object.entries(value).find(([name]) => name.toLowerCase() === key.toLowerCase());
+  return typeof found?.[1] === 'object' && found[1] !== null ? (found[1] as Record<string, unknown>) : {};
+}
+
+function setting(values: Record<string, unknown>, key: string): unknown {
+  return Object.entries(values).find(([name]) => name.toLowerCase() === key.toLowerCase())?.[1];
+}
+
+function positiveInteger(values: Record<string, unknown>, key: string, fallback: number): number {
+  const value = setting(values, key);
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new Error(
+      `host.json: extensions.serviceBus.${key} must be a whole number >= 1, got ${JSON.stringify(value)}`,
+    );
+  }
+  return value;
+}
+
+export function readHostSettings(hostJson: unknown): HostSettings {
+  const extensions = section(hostJson, 'extensions');
+  const http = section(extensions, 'http');
+  const serviceBus = section(extensions, 'serviceBus');
+  const routePrefix = setting(http, 'routePrefix');
+  if (routePrefix !== undefined && typeof routePrefix !== 'string') {
+    throw new Error('host.json: extensions.http.routePrefix must be a string');
+  }
+  const autoComplete = setting(serviceBus, 'autoCompleteMessages');
+  if (autoComplete !== undefined && typeof autoComplete !== 'boolean') {
+    throw new Error('host.json: extensions.serviceBus.autoCompleteMessages must be true or false');
+  }
+  const what = (key: string): string => `host.json: extensions.serviceBus.${key}`;
+  return {
+    http: { routePrefix: (routePrefix ?? 'api').replace(/^\/+|\/+$/g, '') },
+    serviceBus: {
+      maxConcurrentSessions: positiveInteger(serviceBus, 'maxConcurrentSessions', 8),
+      maxConcurrentCalls: positiveInteger(serviceBus, 'maxConcurrentCalls', 16 * cpus().length),
+      maxMessageBatchSize: positiveInteger(serviceBus, 'maxMessageBatchSize', 1000),
+      sessionIdleTimeoutMs: requireDurationMs(
+        setting(serviceBus, 'sessionIdleTimeout'),
+        what('sessionIdleTimeout'),
+        LOCAL_SESSION_IDLE_TIMEOUT_MS,
+      ),
+      autoCompleteMessages: autoComplete ?? true,
+      maxAutoLockRenewalDurationMs: requireDurationMs(
+        setting(serviceBus, 'maxAutoLockRenewalDuration'),
+        what('maxAutoLockRenewalDuration'),
+        5 * 60_000,
+      ),
+    },
+  };
+}

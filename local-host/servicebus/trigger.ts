@@ -1,0 +1,73 @@
+/**
+ * The serviceBusTrigger, on a queue or a topic subscription, with or without sessions, through the real
+ * `@azure/service-bus` receivers. Function-level retry policies do not apply to Service Bus (as in Azure): a failed
+ * invocation abandons its messages and the entity redelivers them until MaxDeliveryCount dead-letters them.
+ */
+import { ServiceBusClient } from '@azure/service-bus';
+import { Lifecycle } from '../lifecycle.js';
+import { connectionString } from '../settings.js';
+import type { RunningTrigger, TriggerContext } from '../trigger-context.js';
+import { parseServiceBusTriggerOptions } from './options.js';
+import { receiverOptions, type LoopDeps } from './loop-deps.js';
+import { runBatchReceiver, runStreamingReceiver } from './receive-loops.js';
+import { runSessionWorker } from './session-loop.js';
+
+/** How long one accept of a next available session waits before the worker asks again (and the longest stop wait). */
+const SESSION_ACCEPT_TIMEOUT_MS = 3000;
+
+export async function startServiceBusTrigger(context: TriggerContext): Promise<RunningTrigger> {
+  const what = `function "${context.registration.name}"`;
+  const options = parseServiceBusTriggerOptions(context.binding, context.env, context.host, what);
+  if (context.registration.metadata.retryOptions) {
+    context.log.warn('servicebus.retry_ignored', {
+      message:
+        'retry policies do not apply to Service Bus triggers; failed messages are abandoned and redelivered by the entity',
+    });
+  }
+  const connection = connectionString(context.env, options.connection, 'fullyQualifiedNamespace', what);
+  const client = new ServiceBusClient(connection);
+  const lifecycle = new Lifecycle();
+  const deps: LoopDeps = {
+    registration: context.registration,
+    options,
+    client,
+    // Waiting for a next available session is an operation bounded by this timeout, and stopping waits for it.
+    newClient: () =>
+      new ServiceBusClient(connection, { retryOptions: { timeoutInMs: SESSION_ACCEPT_TIMEOUT_MS, maxRetries: 0 } }),
+    host: context.host,
+    log: context.log,
+    signal: lifecycle.signal,
+  };
+  const crashed = (error: unknown): void => context.log.error('servicebus.loop.crashed', { error });
+  if (options.sessions) {
+    for (let worker = 0; worker < context.host.serviceBus.maxConcurrentSessions; worker += 1) {
+      lifecycle.spawn(() => runSessionWorker(deps), crashed);
+    }
+  } else {
+    const { entity } = options;
+    const receiver =
+      'queueName' in entity
+        ? client.createReceiver(entity.queueName, receiverOptions(deps))
+        : client.createReceiver(entity.topicName, entity.subscriptionName, receiverOptions(deps));
+    lifecycle.spawn(async () => {
+      try {
+        await (options.many ? runBatchReceiver(deps, receiver) : runStreamingReceiver(deps, receiver));
+      } finally {
+        await receiver.close();
+      }
+    }, crashed);
+  }
+  context.log.info('servicebus.trigger.started', {
+    entity: options.entityPath,
+    sessions: options.sessions,
+    cardinality: options.many ? 'many' : 'one',
+    sdkBinding: options.sdkBinding,
+    autoCompleteMessages: options.autoComplete,
+  });
+  return {
+    stop: async () => {
+      await lifecycle.stop();
+      await client.close();
+    },
+  };
+}
