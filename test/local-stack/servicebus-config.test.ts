@@ -50,7 +50,7 @@ describe('loadEmulatorConfig', () => {
     expect(parsed.queues.map((queue) => queue.name)).toEqual(['smoke-queue']);
     const topic = parsed.topics[0];
     expect(topic?.settings).toEqual({
-      defaultMessageTimeToLiveMs: 14 * 86_400_000,
+      defaultMessageTimeToLiveMs: 3_600_000,
       requiresDuplicateDetection: true,
       duplicateDetectionHistoryTimeWindowMs: 600_000,
     });

@@ -52,3 +52,11 @@ export function shuffle<T>(items: readonly T[], random: () => number): T[] {
   }
   return copy;
 }
+
+/**
+ * The received body as JSON: the SDK hands JSON data sections over already parsed (unless `skipParsingBodyAsJson`),
+ * other clients may see bytes.
+ */
+export function bodyAsJson(body: unknown): unknown {
+  return body instanceof Uint8Array ? (JSON.parse(Buffer.from(body).toString('utf8')) as unknown) : body;
+}
