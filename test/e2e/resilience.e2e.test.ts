@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalPipeline, type LocalPipeline } from '../../dev/pipeline.js';
+import { FUNCTIONS_DIR, readHostJson } from '../../dev/sample-app.js';
+import { startLocalHost, type LocalHost } from '../../local-host/index.js';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { eventually, readTarget } from './support.js';
+
+describe('pipeline end to end: Service Bus outage and host restart', () => {
+  let pipeline: LocalPipeline;
+  let proxy: TcpProxy;
+  let restarted: LocalHost | undefined;
+  const publishFailures: unknown[] = [];
+
+  beforeAll(async () => {
+    pipeline = await startLocalPipeline({
+      // Every Service Bus connection of the app goes through a proxy the test can break.
+      adjustSettings: async (settings, stack) => {
+        proxy = await startTcpProxy(stack.serviceBus.port);
+        return {
+          ...settings,
+          ServiceBus: settings['ServiceBus']?.replace(`:${stack.serviceBus.port}`, `:${proxy.port}`) ?? '',
+        };
+      },
+      log: (line) => {
+        if (String(line['event']).includes('failed') || line['level'] === 'error') publishFailures.push(line);
+      },
+    });
+  });
+  afterAll(async () => {
+    await restarted?.close();
+    await pipeline?.close();
+    await proxy?.close();
+  });
+
+  const source = () => pipeline.cosmos.database('shop').container('orders');
+  const target = () => pipeline.cosmos.database('shop').container('orders-copy');
+
+  it('loses nothing when publishing fails and the host restarts before Service Bus is back', async () => {
+    await source().items.create({ id: 'before-outage', customerId: 'r1', revision: 1 });
+    await eventually(() => readTarget(target(), 'before-outage', 'r1'), 'the first document');
+
+    proxy.break();
+    const ids = Array.from({ length: 20 }, (_, index) => `during-outage-${index}`);
+    for (const id of ids) await source().items.create({ id, customerId: `r${ids.indexOf(id) % 4}`, revision: 1 });
+    await eventually(
+      async () => (publishFailures.length > 0 ? true : undefined),
+      'a failed publish to be logged',
+      20_000,
+    );
+    expect(await readTarget(target(), ids[0] as string, 'r0')).toBeUndefined();
+
+    // Restart while the outage lasts: the new host must resume from the lease, which never moved past the failed batch.
+    await pipeline.host.close();
+    proxy.repair();
+    restarted = await startLocalHost({
+      directory: FUNCTIONS_DIR,
+      settings: pipeline.settings,
+      hostJson: readHostJson(),
+      httpPort: 0,
+      log: () => {},
+    });
+    for (const [index, id] of ids.entries()) {
+      await eventually(() => readTarget(target(), id, `r${index % 4}`), `${id} after the restart`, 60_000);
+    }
+  });
+});

@@ -1,0 +1,66 @@
+/** Shared by the end-to-end tests: the project's broker config plus an audit subscription, and polling helpers. */
+import { readFileSync } from 'node:fs';
+import type { Container } from '@azure/cosmos';
+
+interface EmulatorConfig {
+  UserConfig: { Namespaces: { Topics: { Name: string; Subscriptions: unknown[] }[] }[] };
+}
+
+/** The default entities plus `audit`, a session subscription that sees every event, for order checks. */
+export function configWithAuditSubscription(): EmulatorConfig {
+  const config = JSON.parse(
+    readFileSync(new URL('../../local-stack/servicebus/servicebus.config.json', import.meta.url), 'utf8'),
+  ) as EmulatorConfig;
+  const topic = config.UserConfig.Namespaces[0]?.Topics.find((candidate) => candidate.Name === 'cosmos-sync-events');
+  if (!topic) throw new Error('the default broker config has no cosmos-sync-events topic');
+  topic.Subscriptions.push({
+    Name: 'audit',
+    Properties: {
+      RequiresSession: true,
+      MaxDeliveryCount: 10,
+      LockDuration: 'PT1M',
+      DeadLetteringOnMessageExpiration: false,
+    },
+    Rules: [{ Name: 'all', Properties: { FilterType: 'Sql', SqlFilter: { SqlExpression: '1=1' } } }],
+  });
+  return config;
+}
+
+export async function eventually<T>(
+  probe: () => Promise<T | undefined>,
+  what: string,
+  timeoutMs = 30_000,
+  intervalMs = 200,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `; last error: ${String(last)}` : ''}`);
+}
+
+export interface TargetDoc {
+  id: string;
+  pk: unknown;
+  revision?: number;
+  _sync: { lsn: number; ts: number; deleted: boolean; source: string };
+  [field: string]: unknown;
+}
+
+export async function readTarget(container: Container, id: string, pk: string): Promise<TargetDoc | undefined> {
+  try {
+    const { resource } = await container.item(id, pk).read<TargetDoc>();
+    return resource;
+  } catch (error) {
+    // The target container is created by the target on its first batch; until then reads are 404.
+    if ((error as { code?: unknown }).code === 404) return undefined;
+    throw error;
+  }
+}
