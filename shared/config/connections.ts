@@ -19,7 +19,15 @@ export const IDENTITY_ENDPOINT_SUFFIX = {
   cosmos: ['accountEndpoint'],
   serviceBus: ['fullyQualifiedNamespace'],
   storage: ['accountName', 'tableServiceUri', 'blobServiceUri'],
+  /** Connection strings only: the pg and ioredis clients have no Azure identity support here. */
+  postgres: [],
+  redis: [],
 } as const;
+
+const CONNECTION_STRING_EXAMPLES: Partial<Record<ConnectionService, string>> = {
+  postgres: 'postgres://user:password@host:5432/database',
+  redis: 'redis://:password@host:6379',
+};
 export type ConnectionService = keyof typeof IDENTITY_ENDPOINT_SUFFIX;
 
 /** Names of connection settings: letters, digits and underscores, like app setting names that survive Linux. */
@@ -38,7 +46,10 @@ export function resolveConnection(env: Env, name: string, service: ConnectionSer
     return { kind: 'connectionString', setting: name, connectionString: direct.trim() };
   }
   const suffixes: readonly string[] = IDENTITY_ENDPOINT_SUFFIX[service];
-  const suffix = suffixes[0] as string;
+  const suffix = suffixes[0];
+  if (suffix === undefined) {
+    return `${name}: missing; set ${name} to a connection string such as ${CONNECTION_STRING_EXAMPLES[service] ?? '...'}`;
+  }
   const endpoint = suffixes.map((candidate) => env[`${name}__${candidate}`]?.trim()).find(Boolean);
   if (endpoint) {
     const credential = env[`${name}__credential`]?.trim();

@@ -4,8 +4,17 @@
  */
 import { ConfigError } from '../errors.js';
 import { resolveConnection, type ConnectionService, type Env, type ResolvedConnection } from './connections.js';
+import { webhookSecretProblem } from '../targets/webhook/config.js';
 import type { SourceConfig, TargetConfig } from './schema.js';
 import { settingsSchema, type Settings } from './settings.js';
+
+/** Which kind of connection each target type's `connection` names. */
+const TARGET_CONNECTION_SERVICE = {
+  cosmos: 'cosmos',
+  postgres: 'postgres',
+  redis: 'redis',
+  blob: 'storage',
+} as const satisfies Record<Exclude<TargetConfig['type'], 'webhook'>, ConnectionService>;
 
 /** The fixed connection names of the shared services, as the function registrations reference them. */
 export const SERVICE_BUS_CONNECTION = 'ServiceBus';
@@ -70,7 +79,14 @@ export function parseConfig(env: Env): AppConfig {
     wanted.set(source.connection, 'cosmos');
     wanted.set(source.leaseConnection ?? source.connection, 'cosmos');
   }
-  for (const target of targets) wanted.set(target.connection, 'cosmos');
+  targets.forEach((target) => {
+    if (target.type === 'webhook') {
+      const problem = webhookSecretProblem(target, env);
+      if (problem) problems.push(problem);
+    } else {
+      wanted.set(target.connection, TARGET_CONNECTION_SERVICE[target.type]);
+    }
+  });
   const connections = new Map<string, ResolvedConnection>();
   for (const [name, service] of wanted) {
     const resolved = resolveConnection(env, name, service);

@@ -4,7 +4,12 @@
  * a message that names the setting and the expected form.
  */
 import { z } from 'zod';
+import { blobTargetSchema } from '../targets/blob/config.js';
+import { postgresTargetSchema } from '../targets/postgres/config.js';
+import { redisTargetSchema } from '../targets/redis/config.js';
+import { webhookTargetSchema } from '../targets/webhook/config.js';
 import { connectionNameSchema } from './connections.js';
+import { targetCommonFields } from './target-common.js';
 
 const identifier = (what: string) =>
   z
@@ -96,16 +101,8 @@ export const sourceSchema = z
   });
 export type SourceConfig = z.infer<typeof sourceSchema>;
 
-const targetCommon = {
-  name: identifier('a target name').describe(
-    'Unique name of the target; used in function names, state rows and metrics',
-  ),
-  subscription: z.string().min(1).describe('Service Bus subscription (on the events topic) this target reads'),
-  sources: z.array(z.string()).optional().describe('Only events from these sources are applied; default all'),
-};
-
 export const cosmosTargetSchema = z.object({
-  ...targetCommon,
+  ...targetCommonFields,
   type: z.literal('cosmos'),
   connection: connectionNameSchema.default('CosmosTarget'),
   database: z.string().min(1).describe('Database of the target container'),
@@ -114,6 +111,12 @@ export const cosmosTargetSchema = z.object({
   createIfNotExists: z.boolean().default(true).describe('Create the database and container at start-up when missing'),
 });
 
-export const targetSchema = z.discriminatedUnion('type', [cosmosTargetSchema]);
+export const targetSchema = z.discriminatedUnion('type', [
+  cosmosTargetSchema,
+  postgresTargetSchema,
+  redisTargetSchema,
+  blobTargetSchema,
+  webhookTargetSchema,
+]);
 export type TargetConfig = z.infer<typeof targetSchema>;
 export type CosmosTargetConfig = z.infer<typeof cosmosTargetSchema>;

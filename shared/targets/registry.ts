@@ -2,7 +2,11 @@
 import type { AppConfig } from '../config/load.js';
 import type { TargetConfig } from '../config/schema.js';
 import { cosmosClientFor } from '../clients/cosmos.js';
+import { createBlobTarget } from './blob/index.js';
 import { CosmosTarget } from './cosmos/index.js';
+import { createPostgresTarget } from './postgres/index.js';
+import { createRedisTarget } from './redis/index.js';
+import { createWebhookTarget } from './webhook/index.js';
 import type { Target } from './target.js';
 
 function connectionOf(config: AppConfig, name: string) {
@@ -23,5 +27,13 @@ export function createTarget(target: TargetConfig, config: AppConfig): Target {
         partitionKeyPath: target.partitionKeyPath,
         createIfNotExists: target.createIfNotExists,
       });
+    case 'postgres':
+      return createPostgresTarget(target, connectionOf(config, target.connection));
+    case 'redis':
+      return createRedisTarget(target, connectionOf(config, target.connection));
+    case 'blob':
+      return createBlobTarget(target, { connection: connectionOf(config, target.connection) });
+    case 'webhook':
+      return createWebhookTarget(target, { env: process.env });
   }
 }

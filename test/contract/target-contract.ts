@@ -101,7 +101,9 @@ export function runTargetContract(
       expect(await stateOf({ id, lsn: 0 })).toMatchObject({ version: { lsn: 20 }, document: { v: 20 } });
     });
 
-    it('converges for any order and duplication of a key set, in parallel batches', async () => {
+    // Parallel batches hold different keys, as Service Bus sessions guarantee (see the Target lifecycle); each key's
+    // events still arrive duplicated and out of order across the sequential rounds.
+    it('converges for any order and duplication of a key set, in parallel batches for different keys', async () => {
       const ids = Array.from({ length: 12 }, () => key('conv'));
       const events = ids.flatMap((id, index) =>
         [1, 2, 3].map((step) =>
@@ -116,7 +118,9 @@ export function runTargetContract(
       );
       const random = seededRandom(11);
       const delivered = shuffle([...events, ...events.slice(0, 10)], random);
-      const batches = [0, 1, 2, 3].map((slot) => delivered.filter((_, index) => index % 4 === slot));
+      const batches = [0, 1, 2, 3].map((slot) =>
+        delivered.filter((event) => ids.indexOf(event.documentId) % 4 === slot),
+      );
       for (const round of [0, 1, 2]) {
         await Promise.all(batches.map((batch) => apply(batch.filter((_, index) => index % 3 === round))));
       }

@@ -143,6 +143,34 @@ describe('parseConfig', () => {
       /^COSMOS_SYNC_TARGETS\[0\]\.type: /,
     ],
     [
+      'a webhook over plain http to a remote host',
+      { COSMOS_SYNC_TARGETS: '[{"name":"w","type":"webhook","subscription":"s","url":"http://example.com/hook"}]' },
+      /^COSMOS_SYNC_TARGETS\[0\]\.url: /,
+    ],
+    [
+      'a webhook without its secret',
+      { COSMOS_SYNC_TARGETS: '[{"name":"w","type":"webhook","subscription":"s","url":"https://example.com/hook"}]' },
+      /^COSMOS_SYNC_WEBHOOK_SECRET: missing/,
+    ],
+    [
+      'a PostgreSQL target without its connection',
+      { COSMOS_SYNC_TARGETS: '[{"name":"p","type":"postgres","subscription":"s"}]' },
+      /^PostgresTarget: missing; set PostgresTarget to a connection string such as postgres:\/\//,
+    ],
+    [
+      'a Redis target with an unusable key template',
+      {
+        RedisTarget: 'redis://127.0.0.1:6379',
+        COSMOS_SYNC_TARGETS: '[{"name":"r","type":"redis","subscription":"s","keyTemplate":"static"}]',
+      },
+      /^COSMOS_SYNC_TARGETS\[0\]\.keyTemplate: /,
+    ],
+    [
+      'a blob target with a bad container name',
+      { COSMOS_SYNC_TARGETS: '[{"name":"b","type":"blob","subscription":"s","container":"Bad_Name"}]' },
+      /^COSMOS_SYNC_TARGETS\[0\]\.container: expected a blob container name/,
+    ],
+    [
       'a missing Service Bus connection',
       { ServiceBus: undefined },
       /^ServiceBus: missing; set ServiceBus to a connection string .* or ServiceBus__fullyQualifiedNamespace/,

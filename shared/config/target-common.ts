@@ -1,0 +1,17 @@
+/**
+ * Fields every target's config entry has. A module of its own so each target's config fragment can use it without
+ * importing `schema.ts`, which imports those fragments to build the target union.
+ */
+import { z } from 'zod';
+
+export const targetCommonFields = {
+  name: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/,
+      'expected a target name: 1-63 letters, digits, "-" or "_", not starting with - or _',
+    )
+    .describe('Unique name of the target; used in function names, state rows and metrics'),
+  subscription: z.string().min(1).describe('Service Bus subscription (on the events topic) this target reads'),
+  sources: z.array(z.string()).optional().describe('Only events from these sources are applied; default all'),
+};

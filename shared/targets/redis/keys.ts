@@ -1,0 +1,77 @@
+/**
+ * Redis keys from a template such as `cache:{source}:{partitionKey}:{id}`. Keys must be unambiguous for any id and
+ * partition key, so the template's placeholders each fill a whole `:`-separated segment and every substituted value
+ * is escaped: `%` → `%25`, `:` → `%3A`, `{` → `%7B`, `}` → `%7D` (braces too, so an id can never form a Redis
+ * Cluster hash tag). A value therefore never adds a segment, and two different documents never share a key. A
+ * partition key that is not a string is written as `%J` + its escaped JSON, which no escaped string can start
+ * with, so the string "1" and the number 1 get different keys.
+ */
+import type { PartitionKeyValue } from '../../events/envelope.js';
+
+export const PLACEHOLDERS = ['source', 'partitionKey', 'id'] as const;
+export type Placeholder = (typeof PLACEHOLDERS)[number];
+
+export interface KeyParts {
+  source: string;
+  partitionKey: PartitionKeyValue;
+  id: string;
+}
+
+/** The companion key holding the version of a JSON-format value: one segment more than any document key. */
+export const VERSION_KEY_SUFFIX = ':_sync';
+
+/** Why a template cannot be used (the message names the field), or undefined when it is fine. */
+export function keyTemplateProblem(template: string): string | undefined {
+  if (template.length === 0 || template.length > 256) return 'keyTemplate: expected 1-256 characters';
+  const control = [...template].some((char) => (char.codePointAt(0) ?? 0) < 0x20);
+  if (control || /[\s*?[\]\\]/.test(template)) {
+    return 'keyTemplate: whitespace, control characters and the glob characters * ? [ ] \\ are not allowed';
+  }
+  const seen = new Set<string>();
+  for (const segment of template.split(':')) {
+    if (segment.length === 0) return `keyTemplate: "${template}" has an empty segment (two ":" in a row or at an end)`;
+    const placeholder = /^\{([^{}]*)\}$/.exec(segment)?.[1];
+    if (placeholder === undefined) {
+      if (/[{}]/.test(segment)) {
+        return `keyTemplate: "${segment}" mixes a placeholder with text; a placeholder must fill a whole ":" segment`;
+      }
+      continue;
+    }
+    if (!(PLACEHOLDERS as readonly string[]).includes(placeholder)) {
+      return `keyTemplate: unknown placeholder {${placeholder}}; use ${PLACEHOLDERS.map((name) => `{${name}}`).join(', ')}`;
+    }
+    if (seen.has(placeholder)) return `keyTemplate: {${placeholder}} appears twice`;
+    seen.add(placeholder);
+  }
+  if (!seen.has('id')) return 'keyTemplate: must contain {id}, or documents would share keys';
+  return undefined;
+}
+
+export function escapeKeyPart(value: string): string {
+  // Most ids need no escaping; testing first avoids building a new string per key.
+  if (!/[%:{}]/.test(value)) return value;
+  return value.replace(/[%:{}]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+}
+
+export function encodePartitionKey(value: PartitionKeyValue): string {
+  return typeof value === 'string' ? escapeKeyPart(value) : `%J${escapeKeyPart(JSON.stringify(value))}`;
+}
+
+/** Compiles a template (validated first) into a function from a document's identity to its key. */
+export function compileKeyTemplate(template: string): (parts: KeyParts) => string {
+  const problem = keyTemplateProblem(template);
+  if (problem) throw new RangeError(problem);
+  const segments = template.split(':').map((segment) => {
+    const placeholder = /^\{(source|partitionKey|id)\}$/.exec(segment)?.[1] as Placeholder | undefined;
+    return placeholder ?? { literal: segment };
+  });
+  return (parts) => {
+    let key = '';
+    for (const [index, segment] of segments.entries()) {
+      if (index > 0) key += ':';
+      if (typeof segment === 'object') key += segment.literal;
+      else key += segment === 'partitionKey' ? encodePartitionKey(parts.partitionKey) : escapeKeyPart(parts[segment]);
+    }
+    return key;
+  };
+}

@@ -1,0 +1,193 @@
+/**
+ * The reference webhook receiver: a real HTTP server on a random loopback port that does what the docs ask of every
+ * receiver. It verifies the signature and timestamp over the raw body, validates the events, refuses a request as a
+ * whole (nothing applied) or applies every event with keep-highest-version and tombstones, and answers per-event
+ * `applied` / `stale` results. Test switches: down (every connection is reset), refuse a document (422 by default),
+ * scripted responses, latency; and what it saw: requests, idempotency keys, peak concurrency.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { z } from 'zod';
+import { changeEventSchema, documentKey, type ChangeEvent } from '../../shared/events/envelope.js';
+import { isNewer } from '../../shared/targets/coalesce.js';
+import {
+  IDEMPOTENCY_HEADER,
+  SIGNATURE_HEADER,
+  TIMESTAMP_HEADER,
+  verifyWebhookSignature,
+} from '../../shared/targets/webhook/signature.js';
+import type { StoredState } from '../contract/target-contract.js';
+
+export interface ReceivedRequest {
+  status: number;
+  idempotencyKey: string | undefined;
+  eventIds: string[];
+  timestamp: string | undefined;
+}
+
+export interface ScriptedResponse {
+  status: number;
+  headers?: Record<string, string>;
+  body?: string;
+  /** Wait this long before answering (a hung receiver, for timeouts). */
+  delayMs?: number;
+}
+
+export interface WebhookReceiver {
+  url: string;
+  /** Keyed like `documentKey`. */
+  readonly state: Map<string, StoredState>;
+  read(event: Pick<ChangeEvent, 'source' | 'documentId' | 'partitionKey'>): StoredState | undefined;
+  readonly requests: ReceivedRequest[];
+  /** Most requests ever handled at the same time. */
+  readonly peakConcurrency: number;
+  /** Latency added to every processed request. */
+  delayMs: number;
+  /** While down, every connection (open or new) is reset. */
+  setDown(down: boolean): void;
+  /** Refuse every request holding this document, as a whole. */
+  refuseDocument(documentId: string, status?: number): void;
+  /** Responses sent instead of processing, one per incoming request, in order. */
+  script(...responses: ScriptedResponse[]): void;
+  close(): Promise<void>;
+}
+
+export interface ReceiverOptions {
+  secret: string;
+  now?: () => number;
+  toleranceSeconds?: number;
+}
+
+const requestBodySchema = z.object({ events: z.array(changeEventSchema) });
+
+export async function startWebhookReceiver(options: ReceiverOptions): Promise<WebhookReceiver> {
+  const now = options.now ?? Date.now;
+  const state = new Map<string, StoredState>();
+  const requests: ReceivedRequest[] = [];
+  const refused = new Map<string, number>();
+  const scripted: ScriptedResponse[] = [];
+  const sockets = new Set<Socket>();
+  const waits = new Set<() => void>();
+  let down = false;
+  let active = 0;
+  let peak = 0;
+
+  /** A wait that `close()` can end early, so no handler outlives the server. */
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        waits.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      waits.add(done);
+    });
+
+  const apply = (event: ChangeEvent): 'applied' | 'stale' => {
+    const key = documentKey(event);
+    if (!isNewer(event.version, state.get(key)?.version)) return 'stale';
+    const deleted = event.operation === 'delete';
+    state.set(key, { version: event.version, deleted, document: deleted ? null : event.payload });
+    return 'applied';
+  };
+
+  const process = (raw: Buffer, request: IncomingMessage): { status: number; body: unknown; ids: string[] } => {
+    const header = (name: string) => request.headers[name.toLowerCase()] as string | undefined;
+    const verdict = verifyWebhookSignature({
+      secret: options.secret,
+      timestamp: header(TIMESTAMP_HEADER),
+      signature: header(SIGNATURE_HEADER),
+      body: raw,
+      nowMs: now(),
+      ...(options.toleranceSeconds === undefined ? {} : { toleranceSeconds: options.toleranceSeconds }),
+    });
+    if (!verdict.ok) return { status: 401, body: { error: `signature ${verdict.reason}` }, ids: [] };
+    let parsed: z.infer<typeof requestBodySchema>;
+    try {
+      parsed = requestBodySchema.parse(JSON.parse(raw.toString('utf8')));
+    } catch (error) {
+      return { status: 400, body: { error: `invalid body: ${(error as Error).message}` }, ids: [] };
+    }
+    const ids = parsed.events.map((event) => event.eventId);
+    // Validate the whole request before applying anything: a refusal means nothing in it was applied.
+    const bad = parsed.events.find((event) => refused.has(event.documentId));
+    if (bad)
+      return { status: refused.get(bad.documentId) as number, body: { error: `${bad.documentId} refused` }, ids };
+    const results = parsed.events.map((event) => ({ eventId: event.eventId, status: apply(event) }));
+    return { status: 200, body: { results }, ids };
+  };
+
+  const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    active += 1;
+    peak = Math.max(peak, active);
+    try {
+      const chunks: Buffer[] = [];
+      for await (const chunk of request) chunks.push(chunk as Buffer);
+      const raw = Buffer.concat(chunks);
+      const record = (status: number, ids: string[]) =>
+        requests.push({
+          status,
+          idempotencyKey: request.headers[IDEMPOTENCY_HEADER.toLowerCase()] as string | undefined,
+          eventIds: ids,
+          timestamp: request.headers[TIMESTAMP_HEADER.toLowerCase()] as string | undefined,
+        });
+      const next = scripted.shift();
+      if (next) {
+        if (next.delayMs) await pause(next.delayMs);
+        record(next.status, []);
+        return send(response, next.status, next.body ?? '', next.headers);
+      }
+      if (receiver.delayMs > 0) await pause(receiver.delayMs);
+      const { status, body, ids } = process(raw, request);
+      record(status, ids);
+      send(response, status, JSON.stringify(body), { 'Content-Type': 'application/json' });
+    } finally {
+      active -= 1;
+    }
+  };
+
+  const server = createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => send(response, 500, `receiver failed: ${String(error)}`));
+  });
+  server.on('connection', (socket) => {
+    if (down) {
+      socket.destroy();
+      return;
+    }
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  const receiver: WebhookReceiver = {
+    url: `http://127.0.0.1:${port}/hooks/cosmos-sync`,
+    state,
+    read: (event) => state.get(documentKey(event)),
+    requests,
+    get peakConcurrency() {
+      return peak;
+    },
+    delayMs: 0,
+    setDown: (value) => {
+      down = value;
+      if (value) for (const socket of sockets) socket.destroy();
+    },
+    refuseDocument: (documentId, status = 422) => void refused.set(documentId, status),
+    script: (...responses) => void scripted.push(...responses),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        for (const done of [...waits]) done();
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+  return receiver;
+}
+
+function send(response: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+  // The client may have given up (timeout) and closed the connection while this request waited.
+  if (response.destroyed || response.writableEnded) return;
+  response.writeHead(status, headers).end(body);
+}

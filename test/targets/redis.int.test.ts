@@ -1,0 +1,157 @@
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { ResolvedConnection } from '../../shared/config/connections.js';
+import { createRedisClient } from '../../shared/targets/redis/client.js';
+import { createRedisTarget, RedisTarget, redisTargetSchema } from '../../shared/targets/redis/index.js';
+import { makeEvent } from '../support/events.js';
+import { requireService } from '../support/require-service.js';
+import { adminClient, deletePrefix, probeRedis, randomPrefix, REDIS_SERVICE, REDIS_URL } from './redis-harness.js';
+
+const available = await requireService(REDIS_SERVICE, probeRedis);
+
+describe.runIf(available)('redis target', () => {
+  const prefix = randomPrefix('redis-target');
+  let admin: Redis;
+  let client: Redis;
+  const make = async (options: Partial<ConstructorParameters<typeof RedisTarget>[0]> = {}) => {
+    const target = new RedisTarget({
+      name: 'cache',
+      client,
+      keyTemplate: `${prefix}:{source}:{partitionKey}:{id}`,
+      format: 'json',
+      tombstoneTtlSeconds: 600,
+      readyTimeoutMs: 2_000,
+      ...options,
+    });
+    await target.open();
+    return target;
+  };
+
+  beforeAll(async () => {
+    admin = adminClient();
+    client = createRedisClient(REDIS_URL, { connectTimeoutMs: 2_000, commandTimeoutMs: 10_000 });
+  });
+  afterAll(async () => {
+    client?.disconnect();
+    if (admin) await deletePrefix(admin, prefix);
+    admin?.disconnect();
+  });
+
+  it('applies a batch of 1,000 events as one pipeline', async () => {
+    const target = await make({ keyTemplate: `${prefix}:bulk:{id}` });
+    const events = Array.from({ length: 1_000 }, (_, index) => makeEvent({ id: `d${index}`, lsn: 5, data: { index } }));
+    const pipelines = vi.spyOn(client, 'pipeline');
+    // One round trip: ioredis writes a whole pipeline to the socket at once and reads the replies in order.
+    const writes = vi.spyOn(client.stream, 'write');
+    const outcomes = await target.applyBatch(events);
+    expect(pipelines).toHaveBeenCalledTimes(1);
+    expect(writes).toHaveBeenCalledTimes(1);
+    pipelines.mockRestore();
+    writes.mockRestore();
+    expect(outcomes.every((outcome) => outcome.status === 'applied')).toBe(true);
+    expect(JSON.parse((await admin.get(`${prefix}:bulk:d999`)) as string)).toMatchObject({ index: 999 });
+    const replay = await target.applyBatch(events);
+    expect(new Set(replay.map((outcome) => outcome.status))).toEqual(new Set(['stale']));
+  });
+
+  it('gives live values a TTL, tombstones a longer one, and clears it when a document comes back', async () => {
+    const target = await make({ ttlSeconds: 120, tombstoneTtlSeconds: 900 });
+    const event = makeEvent({ id: 'ttl', lsn: 1 });
+    const key = target.keyOf(event);
+    await target.applyBatch([event]);
+    expect(await admin.ttl(key)).toBeGreaterThan(100);
+    expect(await admin.ttl(`${key}:_sync`)).toBeGreaterThan(100);
+    await target.applyBatch([makeEvent({ id: 'ttl', lsn: 2, op: 'delete' })]);
+    expect(await admin.exists(key)).toBe(0);
+    expect(await admin.ttl(`${key}:_sync`)).toBeGreaterThan(800);
+    const forever = await make();
+    await forever.applyBatch([makeEvent({ id: 'ttl', lsn: 3 })]);
+    expect(await admin.ttl(key)).toBe(-1);
+    expect(await admin.ttl(`${key}:_sync`)).toBe(-1);
+  });
+
+  it('keeps hash fields typed and removes fields a newer version no longer has', async () => {
+    const target = await make({ format: 'hash', keyTemplate: `${prefix}:h:{partitionKey}:{id}` });
+    await target.applyBatch([makeEvent({ id: 'h', pk: 7, lsn: 1, data: { a: 1, b: '1', gone: true } })]);
+    await target.applyBatch([makeEvent({ id: 'h', pk: 7, lsn: 2, data: { a: 2, b: '2' } })]);
+    const hash = await admin.hgetall(`${prefix}:h:%J7:h`);
+    expect(hash).toEqual({ id: '"h"', pk: '7', a: '2', b: '"2"', _sync: expect.stringMatching(/^2 1700000002 0 /) });
+  });
+
+  it('rejects only the event whose key holds another type or whose value is too large', async () => {
+    for (const format of ['json', 'hash'] as const) {
+      const target = await make({ format, maxValueBytes: 10_000, keyTemplate: `${prefix}:${format}-mix:{id}` });
+      await admin.rpush(`${prefix}:${format}-mix:taken`, 'someone else');
+      const outcomes = await target.applyBatch([
+        makeEvent({ id: 'ok-1', lsn: 1 }),
+        makeEvent({ id: 'taken', lsn: 1 }),
+        makeEvent({ id: 'huge', lsn: 1, data: { x: 'x'.repeat(20_000) } }),
+        makeEvent({ id: 'ok-2', lsn: 1 }),
+      ]);
+      expect(
+        outcomes.map((outcome) => outcome.status),
+        format,
+      ).toEqual(['applied', 'rejected', 'rejected', 'applied']);
+      expect(outcomes[1]).toMatchObject({ error: { code: 'REDIS_WRONGTYPE', retryable: false } });
+      expect(outcomes[2]).toMatchObject({ error: { code: 'REDIS_VALUE_TOO_LARGE', retryable: false } });
+      expect(await admin.lrange(`${prefix}:${format}-mix:taken`, 0, -1)).toEqual(['someone else']);
+    }
+  });
+
+  it('refuses to overwrite a version record it cannot read', async () => {
+    const target = await make({ keyTemplate: `${prefix}:foreign:{id}` });
+    await admin.set(`${prefix}:foreign:odd:_sync`, 'written by someone else');
+    expect(await target.applyBatch([makeEvent({ id: 'odd', lsn: 1 })])).toMatchObject([
+      { status: 'rejected', error: { code: 'REDIS_ERR', retryable: false } },
+    ]);
+    expect(await admin.get(`${prefix}:foreign:odd`)).toBeNull();
+  });
+
+  it('recovers when the server forgets its scripts', async () => {
+    const target = await make();
+    await target.applyBatch([makeEvent({ id: 'flush', lsn: 1 })]);
+    await admin.script('FLUSH');
+    expect(await target.applyBatch([makeEvent({ id: 'flush', lsn: 2 })])).toMatchObject([{ status: 'applied' }]);
+  });
+
+  it('fails transiently, and fast, when the server cannot be reached', async () => {
+    const url = new URL(REDIS_URL);
+    url.port = '1';
+    const down = createRedisClient(url.toString(), { connectTimeoutMs: 500, commandTimeoutMs: 500, onError: () => {} });
+    const started = Date.now();
+    try {
+      await expect(make({ client: down, readyTimeoutMs: 500 })).rejects.toMatchObject({
+        code: 'REDIS_UNAVAILABLE',
+        retryable: true,
+      });
+      expect(Date.now() - started).toBeLessThan(3_000);
+    } finally {
+      down.disconnect();
+    }
+  });
+
+  it('builds from config on a shared client that quits with its last user', async () => {
+    const config = redisTargetSchema.parse({
+      name: 'from-config',
+      type: 'redis',
+      subscription: 'redis',
+      keyTemplate: `${prefix}:cfg:{id}`,
+    });
+    const connection: ResolvedConnection = {
+      kind: 'connectionString',
+      setting: 'RedisTargetTest',
+      connectionString: REDIS_URL,
+    };
+    const one = createRedisTarget(config, connection);
+    const two = createRedisTarget({ ...config, name: 'from-config-2' }, connection);
+    await one.open();
+    await two.open();
+    await one.close();
+    expect(await two.applyBatch([makeEvent({ id: 'c', lsn: 1 })])).toMatchObject([{ status: 'applied' }]);
+    await two.close();
+    await expect(two.applyBatch([])).rejects.toMatchObject({ code: 'REDIS_TARGET_NOT_OPEN' });
+    expect(() => createRedisTarget(config, { ...connection, connectionString: '127.0.0.1:6379' })).toThrow(
+      /RedisTargetTest: expected a URL/,
+    );
+  });
+});
