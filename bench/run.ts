@@ -3,12 +3,27 @@
  * (never absolute thresholds: these machines are shared and noisy). Suites: stack, publish, pipeline; default all.
  */
 import { benchChangeFeed } from './change-feed.js';
+import { benchPipeline } from './pipeline.js';
+import { benchPublishCost } from './publish-cost.js';
 
 const suites: Record<string, () => Promise<void>> = {
   stack: async () => {
     await benchChangeFeed();
     const { benchBroker } = await import('./servicebus-broker.js');
     await benchBroker();
+  },
+  publish: async () => {
+    await benchPublishCost();
+  },
+  pipeline: async () => {
+    await benchPipeline();
+  },
+  targets: async () => {
+    const { benchPostgres, benchRedis } = await import('./targets-postgres-redis.js');
+    await benchPostgres();
+    await benchRedis();
+    const { benchBlobWebhookTargets } = await import('./targets-blob-webhook.js');
+    await benchBlobWebhookTargets();
   },
 };
 

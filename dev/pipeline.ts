@@ -23,6 +23,8 @@ export interface PipelineOptions {
   log?: (line: HostLogLine) => void;
   /** Changes to the app settings once the stack runs (tests point a connection through a proxy, for example). */
   adjustSettings?: (settings: Record<string, string>, stack: LocalStack) => Promise<Record<string, string>>;
+  /** Runs once the source containers exist, before the functions start (benchmarks pre-fill the source here). */
+  beforeHost?: (cosmos: CosmosClient) => Promise<void>;
 }
 
 /** The monitored container must exist before its trigger starts, as in Azure. */
@@ -53,6 +55,7 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
     const settings = options.adjustSettings ? await options.adjustSettings(sample, stack) : sample;
     const cosmos = new CosmosClient(localCosmosClientOptions(stack.cosmos));
     await ensureSourceContainer(cosmos, settings);
+    await options.beforeHost?.(cosmos);
     const host = await startLocalHost({
       directory: FUNCTIONS_DIR,
       settings,

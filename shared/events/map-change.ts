@@ -20,6 +20,7 @@ export type QuarantineCode =
   | 'MISSING_PARTITION_KEY'
   | 'MISSING_VERSION'
   | 'UNKNOWN_OPERATION'
+  /** Raised by the publisher when the envelope cannot be serialised (a BigInt or a cycle); not by the mappers. */
   | 'NOT_SERIALIZABLE';
 
 export type MappingResult =
@@ -40,6 +41,9 @@ const allVersionsItemSchema = z.object({
     partitionKey: z.record(z.string(), z.unknown()).optional(),
   }),
 });
+
+/** Callers mapping a whole batch pass the time once as a string; formatting a date per item is measurable. */
+const isoTime = (now: Date | string): string => (typeof now === 'string' ? now : now.toISOString());
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -69,15 +73,6 @@ function partitionKeyOf(document: Record<string, unknown>, paths: readonly strin
 
 function quarantine(code: QuarantineCode, reason: string, item: unknown, documentId?: unknown): MappingResult {
   return { ok: false, code, reason, documentId: typeof documentId === 'string' ? documentId : undefined, item };
-}
-
-function serializable(item: unknown): boolean {
-  try {
-    return JSON.stringify(item) !== undefined;
-  } catch {
-    // A throw here means a cycle or a BigInt: the verdict, not an error to surface.
-    return false;
-  }
 }
 
 interface EventCore {
@@ -122,7 +117,11 @@ function envelope(
 }
 
 /** LatestVersion mode: each item is the document itself, with `_lsn` and `_ts`. */
-export function mapLatestVersionItem(item: unknown, source: SourceDescriptor, now = new Date()): MappingResult {
+export function mapLatestVersionItem(
+  item: unknown,
+  source: SourceDescriptor,
+  now: Date | string = new Date(),
+): MappingResult {
   if (!isRecord(item)) return quarantine('NOT_AN_OBJECT', 'change-feed item is not a JSON object', item);
   const id = item['id'];
   if (typeof id !== 'string' || id.length === 0) {
@@ -138,8 +137,7 @@ export function mapLatestVersionItem(item: unknown, source: SourceDescriptor, no
   if (typeof lsn !== 'number' || !Number.isInteger(lsn) || lsn < 0 || typeof ts !== 'number' || !Number.isInteger(ts)) {
     return quarantine('MISSING_VERSION', 'document has no integer "_lsn" and "_ts"', item, id);
   }
-  if (!serializable(item)) return quarantine('NOT_SERIALIZABLE', 'document cannot be serialised as JSON', item, id);
-  const core = { source, documentId: id, partitionKey, lsn, ts, publishedAt: now.toISOString() };
+  const core = { source, documentId: id, partitionKey, lsn, ts, publishedAt: isoTime(now) };
   const soft = source.softDelete;
   if (soft && readPath(item, soft.field) === soft.value) {
     return { ok: true, event: envelope(core, { operation: 'delete', deleteKind: 'soft' }) };
@@ -148,7 +146,11 @@ export function mapLatestVersionItem(item: unknown, source: SourceDescriptor, no
 }
 
 /** AllVersionsAndDeletes mode: `{ current, previous, metadata }`; deletes carry id and partition key in metadata. */
-export function mapAllVersionsItem(item: unknown, source: SourceDescriptor, now = new Date()): MappingResult {
+export function mapAllVersionsItem(
+  item: unknown,
+  source: SourceDescriptor,
+  now: Date | string = new Date(),
+): MappingResult {
   const parsed = allVersionsItemSchema.safeParse(item);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
@@ -180,7 +182,7 @@ export function mapAllVersionsItem(item: unknown, source: SourceDescriptor, now 
     partitionKey,
     lsn: metadata.lsn,
     ts: metadata.crts,
-    publishedAt: now.toISOString(),
+    publishedAt: isoTime(now),
   };
   const deleteKind = metadata.timeToLiveExpired ? 'ttl' : 'hard';
   return { ok: true, event: envelope(core, { operation: 'delete', deleteKind }) };

@@ -6,6 +6,7 @@
  */
 import type { ServiceBusMessage, ServiceBusSender } from '@azure/service-bus';
 import { CosmosSyncError } from '../errors.js';
+import type { ChangeEvent } from '../events/envelope.js';
 import {
   mapAllVersionsItem,
   mapLatestVersionItem,
@@ -14,7 +15,7 @@ import {
 } from '../events/map-change.js';
 import type { Logger } from '../logging.js';
 import type { QuarantineEntry, QuarantineStore } from './quarantine.js';
-import { toServiceBusMessage } from './to-message.js';
+import { toServiceBusMessage, type MessageOptions } from './to-message.js';
 
 export class PublishError extends CosmosSyncError {
   readonly retryable = true;
@@ -67,14 +68,24 @@ export async function publishChanges(
   const quarantines: QuarantineEntry[] = [];
   const messages: PendingMessage[] = [];
 
+  const publishedAt = now.toISOString();
+  const messageOptions = { sessionBuckets: deps.sessionBuckets, typeField: source.typeField };
   for (const item of items) {
-    const mapped: MappingResult = map(item, source, now);
+    const mapped: MappingResult = map(item, source, publishedAt);
     if (mapped.ok) {
-      const message = toServiceBusMessage(mapped.event, {
-        sessionBuckets: deps.sessionBuckets,
-        typeField: source.typeField,
+      const message = buildMessage(mapped.event, messageOptions);
+      if (message) {
+        messages.push({ message, item, documentId: mapped.event.documentId });
+        continue;
+      }
+      quarantines.push({
+        source: source.name,
+        code: 'NOT_SERIALIZABLE',
+        reason: 'document cannot be serialised as JSON (a BigInt or a cycle)',
+        documentId: mapped.event.documentId,
+        item,
+        quarantinedAt: publishedAt,
       });
-      messages.push({ message, item, documentId: mapped.event.documentId });
     } else {
       quarantines.push({
         source: source.name,
@@ -133,6 +144,16 @@ export async function publishChanges(
     quarantined: summary.quarantined,
   });
   return summary;
+}
+
+/** The message, or undefined when the event cannot be serialised: a verdict about the document, not an error. */
+function buildMessage(event: ChangeEvent, options: MessageOptions): ServiceBusMessage | undefined {
+  try {
+    return toServiceBusMessage(event, options);
+  } catch (error) {
+    if (error instanceof TypeError) return undefined;
+    throw error;
+  }
 }
 
 interface PendingMessage {

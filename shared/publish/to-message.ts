@@ -14,13 +14,18 @@ export interface MessageOptions {
   typeField?: string | undefined;
 }
 
+/**
+ * Throws (a TypeError from JSON.stringify) when the payload holds a BigInt or a cycle; the publisher quarantines such
+ * documents. Serialising here, once, is also the only place the document is stringified on the publish path.
+ *
+ * Application properties are kept to what subscription rules need: the SDK's AMQP encoding costs about as much per
+ * property as the whole body, and the version is in the body anyway.
+ */
 export function toServiceBusMessage(event: ChangeEvent, options: MessageOptions): ServiceBusMessage {
   const properties: Record<string, string | number> = {
     source: event.source.name,
     operation: event.operation,
     schemaVersion: event.schemaVersion,
-    lsn: event.version.lsn,
-    sourceTs: event.version.ts,
   };
   if (options.typeField && event.operation === 'upsert') {
     const type = readPath(event.payload, options.typeField);
@@ -30,7 +35,6 @@ export function toServiceBusMessage(event: ChangeEvent, options: MessageOptions)
     body: Buffer.from(JSON.stringify(event), 'utf8'),
     contentType: 'application/json',
     messageId: event.eventId,
-    correlationId: event.correlationId,
     sessionId: sessionIdFor(event.partitionKey, options.sessionBuckets),
     subject: event.operation,
     applicationProperties: properties,

@@ -157,14 +157,20 @@ describe('publishChanges through the local broker', () => {
       { customerId: 'c1', _lsn: 2001, _ts: 1 },
       doc('huge', 'c1', 2002, { blob: 'y'.repeat(300 * 1024) }),
       doc('gone', 'c2', 2003, { _deleted: true }),
+      doc('bigint', 'c2', 2004, { amount: 10n }),
     ];
     const summary = await publishChanges(deps(), source, items);
-    expect(summary).toMatchObject({ published: 2, quarantined: 2, quarantinedByCode: { MISSING_ID: 1, TOO_LARGE: 1 } });
+    expect(summary).toMatchObject({
+      published: 2,
+      quarantined: 3,
+      quarantinedByCode: { MISSING_ID: 1, TOO_LARGE: 1, NOT_SERIALIZABLE: 1 },
+    });
     const received = await drainAll('all');
     expect(received.map((message) => message.subject).sort()).toEqual(['delete', 'upsert']);
     const blobs: string[] = [];
     for await (const blob of quarantineContainer.listBlobsFlat()) blobs.push(blob.name);
-    expect(blobs).toHaveLength(2);
+    expect(blobs).toHaveLength(3);
+    expect(blobs.some((name) => name.includes('/NOT_SERIALIZABLE/'))).toBe(true);
     expect(blobs.some((name) => name.includes('/TOO_LARGE/'))).toBe(true);
     const missing = blobs.find((name) => name.includes('/MISSING_ID/')) as string;
     const stored = JSON.parse((await quarantineContainer.getBlobClient(missing).downloadToBuffer()).toString('utf8'));

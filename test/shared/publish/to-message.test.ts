@@ -12,9 +12,8 @@ describe('toServiceBusMessage', () => {
     expect(message).toMatchObject({
       contentType: 'application/json',
       messageId: event.eventId,
-      correlationId: event.correlationId,
       subject: 'upsert',
-      applicationProperties: { source: 'test-source', operation: 'upsert', type: 'order', schemaVersion: 1, lsn: 12 },
+      applicationProperties: { source: 'test-source', operation: 'upsert', type: 'order', schemaVersion: 1 },
     });
     expect(message.sessionId).toMatch(/^bucket-[0-7]$/);
     expect(
@@ -32,6 +31,13 @@ describe('toServiceBusMessage', () => {
     });
     expect(objectType.applicationProperties).not.toHaveProperty('type');
   });
+});
+
+it('throws a TypeError for payloads JSON cannot hold, which the publisher turns into a quarantine', () => {
+  const cyclic: Record<string, unknown> = { a: 1 };
+  cyclic['self'] = cyclic;
+  expect(() => toServiceBusMessage(makeEvent({ lsn: 1, data: { big: 1n } }), { sessionBuckets: 1 })).toThrow(TypeError);
+  expect(() => toServiceBusMessage(makeEvent({ lsn: 1, data: cyclic }), { sessionBuckets: 1 })).toThrow(TypeError);
 });
 
 describe('quarantine helpers', () => {
