@@ -8,9 +8,8 @@ import type { ServiceBusTriggerOptions } from './options.js';
 export interface LoopDeps {
   registration: Registration;
   options: ServiceBusTriggerOptions;
-  /** The trigger's client (non-session receiver); session workers make their own with `newClient`. */
+  /** The trigger's client: its receiver, or for sessions the one its workers accept sessions on. */
   client: ServiceBusClient;
-  newClient(): ServiceBusClient;
   host: HostSettings;
   log: HostLogger;
   signal: AbortSignal;

@@ -4,21 +4,14 @@
  * close the session once it has been empty for the idle timeout or the function released it, so other sessions get
  * a turn.
  */
-import {
-  isServiceBusError,
-  type ServiceBusClient,
-  type ServiceBusReceivedMessage,
-  type ServiceBusSessionReceiver,
-} from '@azure/service-bus';
+import { isServiceBusError, type ServiceBusReceivedMessage, type ServiceBusSessionReceiver } from '@azure/service-bus';
 import { sleep, withChildSignal } from '../lifecycle.js';
 import { dispatch } from './dispatch.js';
 import { ERROR_PAUSE_MS, isAbort, receiverOptions, type LoopDeps } from './loop-deps.js';
 
 /** A session receiver, or why there is none: no session in time (`idle`) or a failure (`failed`, logged). */
-async function acceptNextSession(
-  deps: LoopDeps,
-  client: ServiceBusClient,
-): Promise<ServiceBusSessionReceiver | 'idle' | 'failed'> {
+async function acceptNextSession(deps: LoopDeps): Promise<ServiceBusSessionReceiver | 'idle' | 'failed'> {
+  const { client } = deps;
   const { entity } = deps.options;
   try {
     return await withChildSignal(deps.signal, (abortSignal) => {
@@ -63,28 +56,17 @@ async function drainSession(deps: LoopDeps, receiver: ServiceBusSessionReceiver)
 }
 
 /**
- * One session at a time, on a connection of its own. After an accept that found no session (or failed) the worker
- * starts over on a new connection: the SDK does not give up a pending accept when asked to stop, so accepts use a
- * short operation timeout, and a connection whose accept was refused is not reused (the local broker has been seen
- * to close such a connection at the next attach).
+ * One session at a time. Each accept waits at most the client's operation timeout (the trigger bounds it), because
+ * the SDK does not give up a pending accept when the stop signal fires; stopping waits for it.
  */
 export async function runSessionWorker(deps: LoopDeps): Promise<void> {
-  let client = deps.newClient();
-  try {
-    while (!deps.signal.aborted) {
-      const receiver = await acceptNextSession(deps, client);
-      if (typeof receiver === 'string') {
-        await client.close();
-        client = deps.newClient();
-        continue;
-      }
-      try {
-        await drainSession(deps, receiver);
-      } finally {
-        await receiver.close().catch((error: unknown) => deps.log.warn('servicebus.session.close_failed', { error }));
-      }
+  while (!deps.signal.aborted) {
+    const receiver = await acceptNextSession(deps);
+    if (typeof receiver === 'string') continue;
+    try {
+      await drainSession(deps, receiver);
+    } finally {
+      await receiver.close().catch((error: unknown) => deps.log.warn('servicebus.session.close_failed', { error }));
     }
-  } finally {
-    await client.close();
   }
 }

@@ -12,7 +12,11 @@ import { receiverOptions, type LoopDeps } from './loop-deps.js';
 import { runBatchReceiver, runStreamingReceiver } from './receive-loops.js';
 import { runSessionWorker } from './session-loop.js';
 
-/** How long one accept of a next available session waits before the worker asks again (and the longest stop wait). */
+/**
+ * How long one accept of a next available session waits before the worker asks again, and so the longest a stop
+ * waits for it: the SDK does not give up a pending accept when its abort signal fires, and an accept is bounded by
+ * the client's operation timeout (the SDK's default, a minute, would make `close()` wait that long).
+ */
 const SESSION_ACCEPT_TIMEOUT_MS = 3000;
 
 export async function startServiceBusTrigger(context: TriggerContext): Promise<RunningTrigger> {
@@ -25,15 +29,16 @@ export async function startServiceBusTrigger(context: TriggerContext): Promise<R
     });
   }
   const connection = connectionString(context.env, options.connection, 'fullyQualifiedNamespace', what);
-  const client = new ServiceBusClient(connection);
+  // One client (one AMQP connection) for the trigger, shared by its session workers as the Functions host does.
+  const client = new ServiceBusClient(
+    connection,
+    options.sessions ? { retryOptions: { timeoutInMs: SESSION_ACCEPT_TIMEOUT_MS } } : undefined,
+  );
   const lifecycle = new Lifecycle();
   const deps: LoopDeps = {
     registration: context.registration,
     options,
     client,
-    // Waiting for a next available session is an operation bounded by this timeout, and stopping waits for it.
-    newClient: () =>
-      new ServiceBusClient(connection, { retryOptions: { timeoutInMs: SESSION_ACCEPT_TIMEOUT_MS, maxRetries: 0 } }),
     host: context.host,
     log: context.log,
     signal: lifecycle.signal,

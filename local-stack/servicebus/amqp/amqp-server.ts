@@ -5,6 +5,7 @@ import { errorFields } from '../broker/logger.js';
 import type { ServiceBusNamespace } from '../broker/namespace.js';
 import { ConnectionRegistry } from './connection-registry.js';
 import { LinkRouter } from './link-router.js';
+import { dropFramesAfterPeerEnd } from './rhea-runtime.js';
 
 export interface AmqpServerOptions {
   host: string;
@@ -37,10 +38,11 @@ export async function startAmqpServer(options: AmqpServerOptions): Promise<AmqpS
   };
   mechanisms.enable_anonymous();
   mechanisms.enable_plain(() => true); // any key is accepted, as by the official emulator
-  const connections = new ConnectionRegistry();
+  const connections = new ConnectionRegistry((error) =>
+    log.error('a cleanup after a receiver, session or connection ended failed', errorFields(error)),
+  );
   const sockets = new Set<Socket>();
-  const release = (connection: Connection): void =>
-    connections.release(connection, (error) => log.error('cleaning up after a connection failed', errorFields(error)));
+  const release = (connection: Connection): void => connections.release(connection);
   let endpointHost = `${options.host}:${options.port}`;
   const router = new LinkRouter({
     namespace: options.namespace,
@@ -51,8 +53,12 @@ export async function startAmqpServer(options: AmqpServerOptions): Promise<AmqpS
   });
 
   container.on('connection_open', (context: EventContext) => {
-    connections.track(context.connection);
-    log.debug('connection opened', { connection: context.connection.container_id });
+    const connection = context.connection;
+    connections.track(connection);
+    dropFramesAfterPeerEnd(connection, (performative, channel) =>
+      log.debug('dropped a frame the client sent after ending its session', { performative, channel }),
+    );
+    log.debug('connection opened', { connection: connection.container_id });
   });
   container.on('connection_close', (context: EventContext) => release(context.connection));
   container.on('disconnected', (context: EventContext) => release(context.connection));

@@ -1,9 +1,11 @@
-import type { Connection, Sender } from 'rhea';
+import type { Connection, Receiver, Sender, Session } from 'rhea';
 
 /**
  * Per-connection bookkeeping. rhea does not tell links when their connection drops (it only raises `disconnected`
- * on the connection), so every link registers its cleanup here; reply links of request/response nodes ($cbs,
- * $management) are found by the reply-to address requests carry.
+ * on the connection), nor when the peer ends their session without detaching them first (it only raises
+ * `session_close` on the session; rhea-promise does that when its own timeout gives up on an attach), so every
+ * link registers its cleanup here. Reply links of request/response nodes ($cbs, $management) are found by the
+ * reply-to address requests carry.
  */
 class ConnectionState {
   readonly replyLinks = new Map<string, Sender>();
@@ -12,6 +14,9 @@ class ConnectionState {
 
 export class ConnectionRegistry {
   private readonly states = new Map<Connection, ConnectionState>();
+  private readonly sessionCleanups = new WeakMap<Session, Set<() => void>>();
+
+  constructor(private readonly onCleanupError: (error: unknown) => void) {}
 
   get connections(): Connection[] {
     return [...this.states.keys()];
@@ -22,24 +27,31 @@ export class ConnectionRegistry {
   }
 
   /** Runs and forgets every cleanup registered for the connection. Safe to call more than once. */
-  release(connection: Connection, onError: (error: unknown) => void): void {
+  release(connection: Connection): void {
     const state = this.states.get(connection);
     if (state === undefined) return;
     this.states.delete(connection);
-    for (const cleanup of state.cleanups) {
-      try {
-        cleanup();
-      } catch (error) {
-        onError(error);
-      }
-    }
+    this.runAll(state.cleanups);
   }
 
-  /** Registers a cleanup; the returned function unregisters it (when the link closes before the connection). */
-  onRelease(connection: Connection, cleanup: () => void): () => void {
-    const state = this.stateOf(connection);
-    state.cleanups.add(cleanup);
-    return () => state.cleanups.delete(cleanup);
+  /**
+   * Runs `cleanup` once, when the link's session ends or its connection goes, whichever comes first. The returned
+   * function unregisters it (when the link detaches normally).
+   */
+  onLinkGone(link: Sender | Receiver, cleanup: () => void): () => void {
+    const onConnection = this.stateOf(link.connection).cleanups;
+    const onSession = this.cleanupsOf(link.session);
+    const unregister = (): void => {
+      onConnection.delete(run);
+      onSession.delete(run);
+    };
+    const run = (): void => {
+      unregister();
+      cleanup();
+    };
+    onConnection.add(run);
+    onSession.add(run);
+    return unregister;
   }
 
   registerReplyLink(connection: Connection, keys: Array<string | undefined>, link: Sender): void {
@@ -60,5 +72,28 @@ export class ConnectionRegistry {
   private stateOf(connection: Connection): ConnectionState {
     this.track(connection);
     return this.states.get(connection) as ConnectionState;
+  }
+
+  /** One `session_close` listener per session, however many links it carries. */
+  private cleanupsOf(session: Session): Set<() => void> {
+    let cleanups = this.sessionCleanups.get(session);
+    if (cleanups === undefined) {
+      const created = new Set<() => void>();
+      this.sessionCleanups.set(session, created);
+      session.once('session_close', () => this.runAll(created));
+      cleanups = created;
+    }
+    return cleanups;
+  }
+
+  private runAll(cleanups: Set<() => void>): void {
+    for (const cleanup of [...cleanups]) {
+      try {
+        cleanup();
+      } catch (error) {
+        this.onCleanupError(error);
+      }
+    }
+    cleanups.clear();
   }
 }

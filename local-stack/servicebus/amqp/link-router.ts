@@ -111,7 +111,10 @@ export class LinkRouter {
       setLocalAttachField(sender, 'snd_settle_mode', sender.snd_settle_mode);
       setLocalAttachField(sender, 'rcv_settle_mode', sender.rcv_settle_mode);
       const link = new OutgoingLink(sender, target.queue, log);
-      const unregister = connections.onRelease(sender.connection, () => link.release());
+      // Released when the client detaches it, ends its session without detaching, or goes away. Otherwise a
+      // receiver that is gone keeps its session locked, or keeps waiting for one and takes the next session that
+      // becomes available.
+      const unregister = connections.onLinkGone(sender, () => link.release());
       sender.once('sender_close', () => {
         unregister();
         link.release();

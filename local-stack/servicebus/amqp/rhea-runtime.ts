@@ -1,9 +1,9 @@
-import rhea, { type Delivery, type Sender, type Receiver, type Typed } from 'rhea';
+import rhea, { type Connection, type Delivery, type Sender, type Receiver, type Typed } from 'rhea';
 
 /**
  * rhea's typings describe its client API loosely and leave out the parts a broker needs (the encoder's Reader and
- * Writer, outcome constructors, a link's credit and its pending attach). This module is the one place that reaches
- * into them; everything else in the broker uses the narrow, typed functions below.
+ * Writer, outcome constructors, a link's credit and its pending attach, a connection's frame handlers). This module
+ * is the one place that reaches into them; everything else in the broker uses the narrow, typed functions below.
  */
 
 interface AmqpReader {
@@ -138,6 +138,57 @@ export function flushLink(link: Sender | Receiver): void {
 
 export function isLocallyOpen(link: Sender | Receiver): boolean {
   return (link as unknown as LinkInternals).state?.local_open === true;
+}
+
+interface SessionFrame {
+  channel: number;
+}
+type FrameHandler = (this: unknown, frame: SessionFrame) => void;
+interface ConnectionInternals {
+  remote_channel_map?: Record<number, { remote?: { end?: unknown } } | undefined>;
+  [handler: `on_${string}`]: FrameHandler | undefined;
+}
+/** Performatives rhea hands to the session mapped on the frame's channel (the rest are connection-level). */
+const SESSION_PERFORMATIVES = ['attach', 'detach', 'flow', 'transfer', 'disposition', 'end'];
+
+/**
+ * Ignores frames a peer sends on a session after it has ended that session itself, instead of failing the connection.
+ *
+ * The SDK's rhea does send such frames: when its own operation timeout gives up on an attach the broker is still
+ * holding (accepting the next session) and the broker's answer crosses its `end` on the wire, it detaches, or even
+ * re-attaches, that link after the `end`. rhea as a server forgets a session as soon as it has answered the `end`,
+ * and a later frame on that channel is a protocol error ("attach received on invalid channel 1") that closes the
+ * whole connection, and every other link on it. The session is finished for both sides, so its late frames are
+ * dropped; a channel counts as ended until the peer begins a new session on it.
+ */
+export function dropFramesAfterPeerEnd(
+  connection: Connection,
+  onDropped: (performative: string, channel: number) => void,
+): void {
+  const internals = connection as unknown as ConnectionInternals;
+  const onBegin = internals.on_begin;
+  const handlers = SESSION_PERFORMATIVES.map((performative) => internals[`on_${performative}`]);
+  if (typeof onBegin !== 'function' || handlers.some((handler) => typeof handler !== 'function')) {
+    throw new Error('rhea connection has an unexpected shape; cannot guard it against frames after a session end');
+  }
+  const ended = new Set<number>();
+  internals.on_begin = function (frame) {
+    ended.delete(frame.channel);
+    onBegin.call(this, frame);
+  };
+  SESSION_PERFORMATIVES.forEach((performative, index) => {
+    const handle = handlers[index] as FrameHandler;
+    internals[`on_${performative}`] = function (frame) {
+      // Until rhea drops an ended session (a tick later) it is still mapped, with the peer's `end` recorded on it.
+      const session = internals.remote_channel_map?.[frame.channel];
+      if (session === undefined ? ended.has(frame.channel) : session.remote?.end !== undefined) {
+        onDropped(performative, frame.channel);
+        return;
+      }
+      handle.call(this, frame);
+      if (performative === 'end') ended.add(frame.channel);
+    };
+  });
 }
 
 export type { Delivery, Sender, Receiver, Typed };
