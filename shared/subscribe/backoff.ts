@@ -24,13 +24,16 @@ export async function withRetries<T>(
   work: (attempt: number) => Promise<T>,
   isRetryable: (error: unknown) => boolean,
   wait: (ms: number) => Promise<void> = sleep,
+  onRetry: (error: unknown, attempt: number, delayMs: number) => void = () => {},
 ): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await work(attempt);
     } catch (error) {
       if (attempt >= policy.attempts || !isRetryable(error)) throw error;
-      await wait(backoffDelayMs(policy, attempt - 1));
+      const delayMs = backoffDelayMs(policy, attempt - 1);
+      onRetry(error, attempt, delayMs);
+      await wait(delayMs);
     }
   }
 }

@@ -87,14 +87,21 @@ export async function processBatch(
   try {
     outcomes = await withRetries(
       deps.backoff ?? DEFAULT_BACKOFF,
-      async (attempt) => {
-        if (attempt > 1) deps.logger.warn('target.retry', { target: deps.target.name, attempt });
+      async () => {
         await ensureOpen(deps.target);
         const results = latest.length > 0 ? await deps.target.applyBatch(latest) : [];
         return new Map(results.map((outcome) => [outcome.eventId, outcome]));
       },
       isRetryable,
       deps.wait ?? sleep,
+      (error, attempt, delayMs) =>
+        deps.logger.warn('target.retry', {
+          target: deps.target.name,
+          attempt,
+          delayMs,
+          errorCode: errorCode(error),
+          error,
+        }),
     );
   } catch (error) {
     return abandonAll(deps, messages, verdicts, settle, summary, error);

@@ -131,6 +131,16 @@ export function runTargetContract(
       }
     });
 
+    it('applies a batch of 300 keys, larger than store-side bulk limits, in one call', async () => {
+      const events = Array.from({ length: 300 }, (_, index) =>
+        makeEvent({ id: key('wide'), pk: `w${index % 7}`, lsn: 1 }),
+      );
+      const outcomes = await apply(events);
+      expect(outcomes.filter((outcome) => outcome.status === 'applied')).toHaveLength(300);
+      const sample = events[299] as ChangeEvent;
+      expect(await harness.read(sample)).toMatchObject({ version: { lsn: 1 }, deleted: false });
+    });
+
     it('stores large documents and awkward ids and keys intact', async () => {
       const big = 'x'.repeat(600 * 1024);
       const awkward = [

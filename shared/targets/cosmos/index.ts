@@ -8,6 +8,7 @@ import type { Container, CosmosClient, ItemDefinition } from '@azure/cosmos';
 import type { ChangeEvent } from '../../events/envelope.js';
 import { isNewer } from '../coalesce.js';
 import { TargetError, type ApplyOutcome, type Target } from '../target.js';
+import { applyInBulk, isTransientStatus, type BulkItem } from './bulk.js';
 import { buildTargetDocument, targetKeyValue, versionOf, type Projection, type TargetDocument } from './document.js';
 
 export interface CosmosTargetOptions {
@@ -23,6 +24,9 @@ export interface CosmosTargetOptions {
   concurrency?: number;
 }
 
+/** Cosmos DB's document size limit. */
+const MAX_DOCUMENT_BYTES = 2 * 1024 * 1024;
+
 /** How often one document's write is retried after losing a race (412/409) before the batch is retried. */
 const MAX_CONFLICT_RETRIES = 5;
 
@@ -30,11 +34,6 @@ const statusOf = (error: unknown): number | undefined => {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'number' ? code : undefined;
 };
-
-/** Cosmos status codes that say "try again later" rather than "this document can never be written". */
-function isTransientStatus(status: number | undefined): boolean {
-  return status === undefined || status === 408 || status === 429 || status === 449 || status === 410 || status >= 500;
-}
 
 export class CosmosTarget implements Target {
   readonly name: string;
@@ -88,34 +87,52 @@ export class CosmosTarget implements Target {
   async applyBatch(events: readonly ChangeEvent[]): Promise<ApplyOutcome[]> {
     const container = this.container;
     if (!container) throw TargetError.transient('COSMOS_TARGET_NOT_OPEN', `target ${this.name} is not open`);
-    const outcomes: ApplyOutcome[] = new Array(events.length);
+    const outcomes = new Map<string, ApplyOutcome>();
+    const items: BulkItem[] = [];
+    for (const event of events) {
+      try {
+        const document = buildTargetDocument(event, this.keyField, this.options.project);
+        const bytes = Buffer.byteLength(JSON.stringify(document));
+        if (bytes > MAX_DOCUMENT_BYTES) {
+          // Refused here, not by the service: inside a bulk request it would fail the whole request.
+          const message = `document ${event.documentId} is ${bytes} bytes, over Cosmos DB's ${MAX_DOCUMENT_BYTES}`;
+          outcomes.set(event.eventId, {
+            eventId: event.eventId,
+            status: 'rejected',
+            error: TargetError.permanent('COSMOS_413', message),
+          });
+          continue;
+        }
+        items.push({ event, document });
+      } catch (error) {
+        const message = `projection failed: ${(error as Error).message}`;
+        outcomes.set(event.eventId, {
+          eventId: event.eventId,
+          status: 'rejected',
+          error: TargetError.permanent('PROJECTION_FAILED', message, error),
+        });
+      }
+    }
+    const bulk = await applyInBulk(container, items);
+    for (const [eventId, outcome] of bulk.outcomes) outcomes.set(eventId, outcome);
+    // Lost races are rare (another writer touched the document between read and write): settle them one by one.
     let next = 0;
     const worker = async (): Promise<void> => {
-      while (next < events.length) {
-        const index = next;
+      while (next < bulk.contended.length) {
+        const item = bulk.contended[next] as BulkItem;
         next += 1;
-        outcomes[index] = await this.applyOne(container, events[index] as ChangeEvent);
+        outcomes.set(item.event.eventId, await this.applyOne(container, item.event, item.document));
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.options.concurrency ?? 16, events.length) }, worker));
-    return outcomes;
+    await Promise.all(Array.from({ length: Math.min(this.options.concurrency ?? 16, bulk.contended.length) }, worker));
+    return events.map((event) => outcomes.get(event.eventId) as ApplyOutcome);
   }
 
   async close(): Promise<void> {
     this.container = undefined;
   }
 
-  private async applyOne(container: Container, event: ChangeEvent): Promise<ApplyOutcome> {
-    let document: TargetDocument;
-    try {
-      document = buildTargetDocument(event, this.keyField, this.options.project);
-    } catch (error) {
-      return {
-        eventId: event.eventId,
-        status: 'rejected',
-        error: TargetError.permanent('PROJECTION_FAILED', `projection failed: ${(error as Error).message}`, error),
-      };
-    }
+  private async applyOne(container: Container, event: ChangeEvent, document: TargetDocument): Promise<ApplyOutcome> {
     const item = container.item(event.documentId, targetKeyValue(event.partitionKey));
     for (let attempt = 0; attempt <= MAX_CONFLICT_RETRIES; attempt += 1) {
       try {
