@@ -82,7 +82,9 @@ export async function processBatch(
     }
   }
 
-  const { latest, superseded } = coalesce([...eventsByMessage.values()]);
+  const { latest, superseded } = deps.target.appliesEveryVersion
+    ? { latest: distinctEvents([...eventsByMessage.values()]), superseded: new Map<string, string>() }
+    : coalesce([...eventsByMessage.values()]);
   let outcomes: Map<string, ApplyOutcome>;
   try {
     outcomes = await withRetries(
@@ -207,4 +209,10 @@ async function abandonAll(
   summary.finishedAt = (deps.now ?? (() => new Date()))();
   await deps.recorder.record(summary);
   throw error;
+}
+
+/** Every event once, in delivery order: what a log-style target gets instead of the coalesced batch. */
+function distinctEvents(events: readonly ChangeEvent[]): ChangeEvent[] {
+  const seen = new Set<string>();
+  return events.filter((event) => !seen.has(event.eventId) && seen.add(event.eventId));
 }

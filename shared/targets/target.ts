@@ -6,7 +6,8 @@
  * 1. `open()` is called once per process before the first batch: connect, create tables or containers when the
  *    target's config asks for it, warm pools. It may throw a retryable error (the service is down): the subscriber
  *    throws and the batch is retried later. Clients are kept for the life of the process.
- * 2. `applyBatch(events)` is called for every batch after coalescing, so it sees at most one event per document key.
+ * 2. `applyBatch(events)` is called for every batch after coalescing, so it sees at most one event per document key
+ *    (unless the target sets `appliesEveryVersion`, then it sees every distinct event, in delivery order).
  *    Batches for different session buckets may run concurrently; events of one key never do. It must be idempotent
  *    and version-guarded: an event whose version is not newer than what the target holds (including a delete's
  *    tombstone) changes nothing and is reported `stale`. A transient failure of the whole store throws a retryable
@@ -25,6 +26,11 @@ export type ApplyOutcome =
 export interface Target {
   /** The target's configured name, used in logs, state rows and metrics. */
   readonly name: string;
+  /**
+   * True for log-style targets (an archive) that must see every version: the runner then passes every distinct event
+   * of the batch instead of coalescing each key to its newest version. Default false.
+   */
+  readonly appliesEveryVersion?: boolean;
   open(): Promise<void>;
   /** One outcome per input event, in input order. */
   applyBatch(events: readonly ChangeEvent[]): Promise<ApplyOutcome[]>;

@@ -31,11 +31,14 @@ export interface BlobTargetOptions {
 
 export class BlobTarget implements Target {
   readonly name: string;
+  /** The archive is a log: every version is written, not only the newest of a batch. */
+  readonly appliesEveryVersion: boolean;
   private opened = false;
   private containerReady: Promise<void> | undefined;
 
   constructor(private readonly options: BlobTargetOptions) {
     this.name = options.name;
+    this.appliesEveryVersion = options.mode === 'archive';
   }
 
   async open(): Promise<void> {

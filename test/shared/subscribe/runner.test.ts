@@ -211,3 +211,22 @@ describe('processBatch', () => {
     expect(opens).toBe(2);
   });
 });
+
+describe('processBatch with a log-style target', () => {
+  it('passes every distinct version instead of coalescing, for archives', async () => {
+    const target = new MemoryTarget('archive');
+    const seen: number[] = [];
+    const original = target.applyBatch.bind(target);
+    Object.defineProperty(target, 'appliesEveryVersion', { value: true });
+    target.applyBatch = async (events) => {
+      seen.push(...events.map((event) => event.version.lsn));
+      return original(events);
+    };
+    const h = harness(target);
+    const messages = [1, 2, 2, 3].map((lsn, index) => eventMessage({ id: 'a', lsn }, `v${index}`));
+    const summary = await processBatch(h.deps, messages, h.settle);
+    expect(seen).toEqual([1, 2, 3]);
+    expect(summary).toMatchObject({ superseded: 0 });
+    expect(h.settle.calls.every((call) => call.action === 'complete')).toBe(true);
+  });
+});
