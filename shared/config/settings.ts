@@ -49,9 +49,6 @@ export const settingsSchema = z.object({
   COSMOS_SYNC_SESSION_BUCKETS: integerSetting(1, 4096)
     .default(64)
     .describe('Number of Service Bus sessions keys are spread over (per-key order; parallelism across buckets)'),
-  COSMOS_SYNC_MAX_MESSAGE_BYTES: integerSetting(1024, 100 * 1024 * 1024)
-    .default(256 * 1024)
-    .describe('Largest message the namespace accepts (256 KB Standard, up to 100 MB Premium)'),
   COSMOS_SYNC_STATE_TABLE: z
     .string()
     .regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'expected a table name: 3-63 letters or digits, starting with a letter')

@@ -43,7 +43,6 @@ describe('parseConfig', () => {
     expect(config.settings).toMatchObject({
       COSMOS_SYNC_TOPIC: 'cosmos-sync-events',
       COSMOS_SYNC_SESSION_BUCKETS: 64,
-      COSMOS_SYNC_MAX_MESSAGE_BYTES: 262144,
       COSMOS_SYNC_TARGETS: [],
     });
     expect(config.sources[0]).toMatchObject({
