@@ -94,22 +94,15 @@ function runCli(args: string[]): {
   };
 }
 
+/** Every port 0, so the launcher under test never collides with a running `npm start`. */
+const FREE_PORTS = ['cosmos', 'servicebus', 'servicebus-admin', 'blob', 'queue', 'table'].flatMap((part) => [
+  `--${part}-port`,
+  '0',
+]);
+
 describe('npm run stack (local-stack/cli.ts)', () => {
   it('prints NAME=value settings then ready, and stops cleanly on SIGTERM', async () => {
-    const cli = runCli([
-      '--cosmos-port',
-      '0',
-      '--servicebus-port',
-      '0',
-      '--servicebus-admin-port',
-      '0',
-      '--blob-port',
-      '0',
-      '--queue-port',
-      '0',
-      '--table-port',
-      '0',
-    ]);
+    const cli = runCli(FREE_PORTS);
     const settings: Record<string, string> = {};
     for await (const line of cli.lines) {
       if (line === 'ready') break;
@@ -156,22 +149,7 @@ describe('npm run stack (local-stack/cli.ts)', () => {
         UserConfig: { Namespaces: [{ Name: 'n', Queues: [{ Name: 'q', Properties: { MaxDeliveryCount: 'ten' } }] }] },
       }),
     );
-    const cli = runCli([
-      '--servicebus-config',
-      file,
-      '--cosmos-port',
-      '0',
-      '--servicebus-port',
-      '0',
-      '--servicebus-admin-port',
-      '0',
-      '--blob-port',
-      '0',
-      '--queue-port',
-      '0',
-      '--table-port',
-      '0',
-    ]);
+    const cli = runCli(['--servicebus-config', file, ...FREE_PORTS]);
     expect(await cli.exit).toBe(1);
     expect(cli.stderr()).toMatch(/MaxDeliveryCount/);
   });
