@@ -14,7 +14,7 @@ import { mapBounded } from '../shared/targets/blob/bounded.js';
 import { blobTargetSchema, createBlobTarget } from '../shared/targets/blob/index.js';
 import type { Target } from '../shared/targets/target.js';
 import { createWebhookTarget, webhookTargetSchema } from '../shared/targets/webhook/index.js';
-import { startWebhookReceiver } from '../test/support/webhook-receiver.js';
+import { startWebhookReceiver } from '../dev/webhook-receiver.js';
 import { cpuMicrosPerItem, measure, perSecond, printRows, progress, type Measurement } from './support.js';
 
 const EVENTS = 2_000;

@@ -1,14 +1,29 @@
 /**
- * `npm run demo`: runs the whole local pipeline on free ports, writes a few thousand sample documents (creates,
- * updates, soft deletes), waits until the target has converged, prints a summary and exits 0 — or exits 1 naming what
- * did not converge.
+ * `npm run demo`: runs the whole local pipeline on free ports with every target it can reach (Cosmos DB copy, Blob
+ * storage and a webhook receiver always; PostgreSQL and Redis when their local servers answer), writes a few thousand
+ * sample documents (creates, updates, soft deletes), waits until every target has converged, prints a summary and
+ * exits 0, or exits 1 naming what did not converge.
  */
+import { TableClient } from '@azure/data-tables';
+import { BlobServiceClient } from '@azure/storage-blob';
 import { Command, InvalidArgumentError } from 'commander';
 import { createLocalAdministrationClient } from '../local-stack/servicebus/admin/index.js';
 import type { HostLogLine } from '../local-host/index.js';
+import { quantile } from '../shared/state/histogram.js';
+import { readTargetStates } from '../shared/state/reader.js';
 import { percentile, waitForConvergence } from './convergence.js';
-import { runWorkload } from './demo-workload.js';
-import { startLocalPipeline } from './pipeline.js';
+import { runWorkload, type ExpectedDocument } from './demo-workload.js';
+import { startLocalPipeline, type LocalPipeline } from './pipeline.js';
+import { prepareSampleTargets, type SampleTargets } from './sample-targets.js';
+import {
+  blobReader,
+  convergedCount,
+  cosmosReader,
+  postgresReader,
+  redisReader,
+  webhookReader,
+  type TargetReader,
+} from './target-readers.js';
 
 function positiveInteger(value: string): number {
   const number = Number(value);
@@ -19,64 +34,157 @@ function positiveInteger(value: string): number {
 
 const log = (message: string) => console.error(`[demo] ${message}`);
 
+interface TargetUnderTest {
+  name: string;
+  subscription: string;
+  read: TargetReader;
+  convergedAt?: number;
+  held?: number;
+}
+
+function targetsUnderTest(pipeline: LocalPipeline, extra: SampleTargets): TargetUnderTest[] {
+  const blobs = BlobServiceClient.fromConnectionString(pipeline.stack.settings.STORAGE_CONNECTION_STRING);
+  const list: TargetUnderTest[] = [
+    {
+      name: 'orders-copy',
+      subscription: 'cosmos-target',
+      read: cosmosReader(pipeline.cosmos.database('shop').container('orders-copy')),
+    },
+    {
+      name: 'orders-blob',
+      subscription: 'blob-target',
+      read: blobReader(blobs.getContainerClient(extra.blobContainer)),
+    },
+    { name: 'orders-webhook', subscription: 'webhook-target', read: webhookReader(extra.webhook) },
+  ];
+  if (extra.postgresSchema)
+    list.push({ name: 'orders-pg', subscription: 'postgres-target', read: postgresReader(extra.postgresSchema) });
+  if (extra.redisPrefix)
+    list.push({ name: 'orders-redis', subscription: 'redis-target', read: redisReader(extra.redisPrefix) });
+  return list;
+}
+
+/** Polls every target until each holds the final state of every document, or the time is up. */
+async function waitForAll(targets: TargetUnderTest[], expected: ExpectedDocument[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastReport = 0;
+  while (Date.now() < deadline && targets.some((target) => target.convergedAt === undefined)) {
+    for (const target of targets.filter((candidate) => candidate.convergedAt === undefined)) {
+      try {
+        target.held = convergedCount(expected, await target.read(expected));
+      } catch (error) {
+        // Not there yet (a table or container is created by the first batch): keep polling until the deadline.
+        target.held = 0;
+        if (Date.now() - lastReport > 2_000) log(`${target.name}: not readable yet (${(error as Error).message})`);
+      }
+      if (target.held === expected.length) target.convergedAt = Date.now();
+    }
+    if (Date.now() - lastReport > 2_000) {
+      log(targets.map((target) => `${target.name} ${target.held ?? 0}/${expected.length}`).join(', '));
+      lastReport = Date.now();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
 async function main(): Promise<number> {
   const options = new Command('demo')
-    .description('Sync sample documents through the local pipeline and report convergence.')
+    .description('Sync sample documents through the local pipeline to every reachable target and report convergence.')
     .option('--documents <n>', 'documents to create', positiveInteger, 3000)
     .option('--timeout <seconds>', 'how long to wait for convergence', positiveInteger, 180)
     .parse(process.argv)
     .opts<{ documents: number; timeout: number }>();
 
+  const extra = await prepareSampleTargets();
+  for (const reason of extra.skipped) log(`skipping a target: ${reason}`);
   const problems: HostLogLine[] = [];
   log('starting the local stack and host on free ports');
-  const pipeline = await startLocalPipeline({
-    log: (line) => {
-      if (line['level'] === 'error') problems.push(line);
-    },
-  });
+  let pipeline: LocalPipeline;
+  try {
+    pipeline = await startLocalPipeline({
+      log: (line) => {
+        if (line['level'] === 'error') problems.push(line);
+      },
+      adjustSettings: async (settings) => ({
+        ...settings,
+        ...extra.settings,
+        COSMOS_SYNC_TARGETS: JSON.stringify([
+          ...(JSON.parse(settings['COSMOS_SYNC_TARGETS'] ?? '[]') as unknown[]),
+          ...extra.targets,
+        ]),
+      }),
+    });
+  } catch (error) {
+    await extra.close();
+    throw error;
+  }
   try {
     const source = pipeline.cosmos.database('shop').container('orders');
     const workload = await runWorkload(source, options.documents, log);
     log(
-      `${workload.writes} writes done in ${((workload.finishedAt - workload.startedAt) / 1000).toFixed(1)} s; waiting for the target`,
+      `${workload.writes} writes done in ${((workload.finishedAt - workload.startedAt) / 1000).toFixed(1)} s; waiting for the targets`,
     );
-    const target = pipeline.cosmos.database('shop').container('orders-copy');
-    await target.database.containers.createIfNotExists({ id: 'orders-copy', partitionKey: { paths: ['/pk'] } });
-    const result = await waitForConvergence(target, workload.expected, options.timeout * 1000, (done, total) =>
-      log(`target orders-copy: ${done}/${total} documents converged`),
-    );
+    const copy = pipeline.cosmos.database('shop').container('orders-copy');
+    await copy.database.containers.createIfNotExists({ id: 'orders-copy', partitionKey: { paths: ['/pk'] } });
+    const expected = [...workload.expected.values()];
+    const targets = targetsUnderTest(pipeline, extra);
+    // The Cosmos copy is also watched through its change feed, which times every document's arrival exactly.
+    const [copyFeed] = await Promise.all([
+      waitForConvergence(copy, workload.expected, options.timeout * 1000, () => undefined),
+      waitForAll(targets, expected, options.timeout * 1000),
+    ]);
+    const settings = pipeline.stack.settings;
     const admin = createLocalAdministrationClient(
-      pipeline.stack.settings.SERVICEBUS_CONNECTION_STRING,
-      pipeline.stack.settings.SERVICEBUS_ADMIN_ENDPOINT,
+      settings.SERVICEBUS_CONNECTION_STRING,
+      settings.SERVICEBUS_ADMIN_ENDPOINT,
     );
-    const subscription = await admin.getSubscriptionRuntimeProperties('cosmos-sync-events', 'cosmos-target');
-    const lags = [...result.reachedAt].map(([id, at]) => at - (workload.expected.get(id)?.finalWriteAt ?? at));
-    const lastReached = Math.max(...result.reachedAt.values(), workload.finishedAt);
-    const seconds = (lastReached - workload.startedAt) / 1000;
-    const fmt = (ms: number | undefined) => (ms === undefined ? 'n/a' : `${ms} ms`);
+    const stateTable = TableClient.fromConnectionString(settings.STORAGE_CONNECTION_STRING, 'cosmossyncstate', {
+      allowInsecureConnection: true,
+    });
+    const states = new Map((await readTargetStates(stateTable)).map((state) => [state.target, state]));
+    const lags = [...copyFeed.reachedAt].map(([id, at]) => at - (workload.expected.get(id)?.finalWriteAt ?? at));
+    const lastConverged = Math.max(workload.finishedAt, ...targets.map((target) => target.convergedAt ?? 0));
+    const seconds = (lastConverged - workload.startedAt) / 1000;
+    let deadLettered = 0;
+    const rows: string[] = [];
+    for (const target of targets) {
+      const counts = await admin.getSubscriptionRuntimeProperties('cosmos-sync-events', target.subscription);
+      deadLettered += counts.deadLetterMessageCount;
+      const lag = states.get(target.name)?.lag;
+      const p = (q: number) => (lag ? quantile(lag, q) : undefined);
+      const fmt = (value: number | undefined) => (value === undefined ? 'n/a' : `${value.toFixed(1)} s`);
+      const status = target.convergedAt
+        ? `converged after ${((target.convergedAt - workload.startedAt) / 1000).toFixed(1)} s`
+        : `NOT converged (${target.held ?? 0}/${expected.length})`;
+      rows.push(
+        `  ${target.name.padEnd(15)} ${status.padEnd(28)} lag p50 ${fmt(p(0.5))}, p99 ${fmt(p(0.99))}, dead-lettered ${counts.deadLetterMessageCount}`,
+      );
+    }
+    const ms = (value: number | undefined) => (value === undefined ? 'n/a' : `${value} ms`);
     console.log(`
 cosmos-sync demo summary
-  documents            ${options.documents} (${workload.writes} writes: creates, updates, soft deletes)
-  target orders-copy   ${result.converged ? 'converged' : 'NOT converged'} (${result.reachedAt.size}/${workload.expected.size} documents)
-  throughput           ${(workload.writes / seconds).toFixed(0)} writes/s end to end (${seconds.toFixed(1)} s from first write to converged)
-  lag (write -> target) p50 ${fmt(percentile(lags, 0.5))}, p99 ${fmt(percentile(lags, 0.99))}
-  dead-lettered        ${subscription.deadLetterMessageCount}
-  host errors logged   ${problems.length}`);
-    if (!result.converged) {
-      console.error(
-        `\ntarget orders-copy did not converge within ${options.timeout} s; first missing: ${result.missing.slice(0, 5).join(', ')}`,
-      );
+  documents        ${options.documents} (${workload.writes} writes: creates, updates, soft deletes)
+  throughput       ${(workload.writes / seconds).toFixed(0)} writes/s end to end (${seconds.toFixed(1)} s from first write until every target converged)
+  targets          lag from the source _ts to applied, from each target's recorded metrics (1 s resolution)
+${rows.join('\n')}
+  orders-copy lag  write -> visible in the target, measured per document: p50 ${ms(percentile(lags, 0.5))}, p99 ${ms(percentile(lags, 0.99))}
+  skipped          ${extra.skipped.length === 0 ? 'none' : extra.skipped.join('; ')}
+  host errors      ${problems.length}`);
+    const failed = targets.filter((target) => target.convergedAt === undefined);
+    if (failed.length > 0) {
+      console.error(`\nnot converged within ${options.timeout} s: ${failed.map((target) => target.name).join(', ')}`);
       for (const line of problems.slice(0, 5)) console.error(JSON.stringify(line));
       console.error('next step: run `npm start` and watch its log, or raise --timeout on a slow machine.');
       return 1;
     }
-    if (subscription.deadLetterMessageCount > 0) {
+    if (deadLettered > 0) {
       console.error('\nsome messages were dead-lettered; the demo workload should produce none.');
       return 1;
     }
     return 0;
   } finally {
     await pipeline.close();
+    await extra.close();
   }
 }
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createWebhookTarget, webhookTargetSchema } from '../../shared/targets/webhook/index.js';
 import { makeEvent } from '../support/events.js';
-import { startWebhookReceiver } from '../support/webhook-receiver.js';
+import { startWebhookReceiver } from '../../dev/webhook-receiver.js';
 import { runTargetContract } from './target-contract.js';
 
 // The webhook target only delivers; the version guard is the receiver's. The contract therefore runs the target and

@@ -4,7 +4,7 @@ import type { ChangeEvent } from '../../shared/events/envelope.js';
 import { createWebhookTarget, webhookTargetSchema, type WebhookTarget } from '../../shared/targets/webhook/index.js';
 import { signWebhookBody } from '../../shared/targets/webhook/signature.js';
 import { makeEvent, seededRandom, shuffle } from '../support/events.js';
-import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../../dev/webhook-receiver.js';
 
 const secret = randomBytes(32).toString('hex');
 let receiver: WebhookReceiver;

@@ -1,5 +1,5 @@
 /**
- * The reference webhook receiver: a real HTTP server on a random loopback port that does what the docs ask of every
+ * The reference webhook receiver (used by the contract tests and by `npm run demo`): a real HTTP server on a random loopback port that does what the docs ask of every
  * receiver. It verifies the signature and timestamp over the raw body, validates the events, refuses a request as a
  * whole (nothing applied) or applies every event with keep-highest-version and tombstones, and answers per-event
  * `applied` / `stale` results. Test switches: down (every connection is reset), refuse a document (422 by default),
@@ -8,15 +8,21 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { z } from 'zod';
-import { changeEventSchema, documentKey, type ChangeEvent } from '../../shared/events/envelope.js';
-import { isNewer } from '../../shared/targets/coalesce.js';
+import { changeEventSchema, documentKey, type ChangeEvent, type EventVersion } from '../shared/events/envelope.js';
+import { isNewer } from '../shared/targets/coalesce.js';
 import {
   IDEMPOTENCY_HEADER,
   SIGNATURE_HEADER,
   TIMESTAMP_HEADER,
   verifyWebhookSignature,
-} from '../../shared/targets/webhook/signature.js';
-import type { StoredState } from '../contract/target-contract.js';
+} from '../shared/targets/webhook/signature.js';
+
+/** What the receiver holds for one document: the newest version seen, and the document or a tombstone. */
+export interface StoredState {
+  version: EventVersion;
+  deleted: boolean;
+  document: Record<string, unknown> | null;
+}
 
 export interface ReceivedRequest {
   status: number;
