@@ -207,7 +207,16 @@ async function abandonAll(
     }),
   );
   summary.finishedAt = (deps.now ?? (() => new Date()))();
-  await deps.recorder.record(summary);
+  try {
+    await deps.recorder.record(summary);
+  } catch (recordError) {
+    // The target's failure is what the retry and the operator need to see; the state store's is logged beside it.
+    deps.logger.error('state.record_failed', {
+      target: deps.target.name,
+      errorCode: errorCode(recordError),
+      error: recordError,
+    });
+  }
   throw error;
 }
 

@@ -230,3 +230,22 @@ describe('processBatch with a log-style target', () => {
     expect(h.settle.calls.every((call) => call.action === 'complete')).toBe(true);
   });
 });
+
+describe('processBatch when the state store fails too', () => {
+  it('rethrows the target error, not the state store error, and logs both', async () => {
+    const h = harness();
+    h.target.unavailable = true;
+    h.deps.recorder = {
+      record: async () => {
+        throw new Error('table down');
+      },
+    };
+    await expect(processBatch(h.deps, [eventMessage({ lsn: 1 }, 'x')], h.settle)).rejects.toMatchObject({
+      code: 'MEMORY_UNAVAILABLE',
+    });
+    expect(h.logs.some((line) => line.includes('"event":"state.record_failed"') && line.includes('table down'))).toBe(
+      true,
+    );
+    expect(h.settle.actionOf('x')).toEqual(['abandon']);
+  });
+});
