@@ -2,6 +2,9 @@
  * End-to-end local throughput and lag of the real pipeline (change feed -> publish -> Service Bus -> subscriber ->
  * Cosmos DB target, on the local host) against a naive pipeline in the same run: the same change feed, but one
  * `sendMessages` per document and one receive, write and complete per message.
+ *
+ * Each pipeline gets a fresh local stack in a child process (BENCH_STACK=in-process for the old one-process layout):
+ * in Azure, Cosmos DB and Service Bus are separate services, so the servers must not share the benchmark's core.
  */
 import { ChangeFeedStartFrom, CosmosClient, StatusCodes, type Container } from '@azure/cosmos';
 import { ServiceBusClient } from '@azure/service-bus';
@@ -9,8 +12,26 @@ import { startLocalPipeline } from '../dev/pipeline.js';
 import { percentile, waitForConvergence } from '../dev/convergence.js';
 import type { ExpectedDocument } from '../dev/demo-workload.js';
 import { localCosmosClientOptions } from '../local-stack/cosmos/index.js';
-import { startLocalStack } from '../local-stack/stack.js';
+import { startLocalStack, type LocalStackSettings } from '../local-stack/stack.js';
+import { startStackProcess } from './stack-process.js';
 import { printRows, progress } from './support.js';
+
+type Layout = 'child-process' | 'in-process';
+
+const LAYOUT_TITLES: Record<Layout, string> = {
+  'child-process': 'local stack in a child process, host and clients in the benchmark process',
+  'in-process': 'local stack, host and clients all in one process',
+};
+
+/** Both pipelines go through this, so they always get the same layout and the ratio stays fair. */
+async function withStack<T>(layout: Layout, work: (settings: LocalStackSettings) => Promise<T>): Promise<T> {
+  const stack = layout === 'child-process' ? await startStackProcess() : await startLocalStack();
+  try {
+    return await work(stack.settings);
+  } finally {
+    await stack.close();
+  }
+}
 
 function documents(count: number): Record<string, unknown>[] {
   return Array.from({ length: count }, (_, index) => ({
@@ -65,9 +86,10 @@ function summarize(arrivals: number[], started: number): Run {
   };
 }
 
-async function runRealPipeline(count: number): Promise<Run> {
+async function runRealPipeline(count: number, stack: LocalStackSettings): Promise<Run> {
   const docs = documents(count);
   const pipeline = await startLocalPipeline({
+    externalStack: stack,
     log: () => {},
     beforeHost: async (cosmos) => fill(cosmos.database('shop').container('orders'), docs),
   });
@@ -86,11 +108,10 @@ async function runRealPipeline(count: number): Promise<Run> {
   }
 }
 
-async function runNaivePipeline(count: number): Promise<Run> {
+async function runNaivePipeline(count: number, stack: LocalStackSettings): Promise<Run> {
   const docs = documents(count);
-  const stack = await startLocalStack();
-  const cosmos = new CosmosClient(localCosmosClientOptions(stack.cosmos));
-  const serviceBus = new ServiceBusClient(stack.settings.SERVICEBUS_CONNECTION_STRING);
+  const cosmos = new CosmosClient(localCosmosClientOptions({ endpoint: stack.COSMOS_ENDPOINT, key: stack.COSMOS_KEY }));
+  const serviceBus = new ServiceBusClient(stack.SERVICEBUS_CONNECTION_STRING);
   try {
     const { database } = await cosmos.databases.createIfNotExists({ id: 'shop' });
     const { container: source } = await database.containers.createIfNotExists({
@@ -134,17 +155,19 @@ async function runNaivePipeline(count: number): Promise<Run> {
   } finally {
     await serviceBus.close();
     cosmos.dispose();
-    await stack.close();
   }
 }
 
-export async function benchPipeline(count = 3_000): Promise<{ ratio: number }> {
-  const naive = await runNaivePipeline(count);
-  const real = await runRealPipeline(count);
+export async function benchPipeline(
+  count = 3_000,
+  layout: Layout = process.env['BENCH_STACK'] === 'in-process' ? 'in-process' : 'child-process',
+): Promise<{ ratio: number }> {
+  const naive = await withStack(layout, (stack) => runNaivePipeline(count, stack));
+  const real = await withStack(layout, (stack) => runRealPipeline(count, stack));
   const ratio = naive.seconds / real.seconds;
   const ms = (value: number | undefined) => (value === undefined ? 'n/a' : Math.round(value));
   printRows(
-    `End-to-end local pipeline, ${count} documents waiting in the source (docs/s from first to last arrival; total and lag from start)`,
+    `End-to-end local pipeline, ${count} documents waiting in the source, ${LAYOUT_TITLES[layout]} (docs/s from first to last arrival; total and lag from start)`,
     [
       {
         pipeline: 'cosmos-sync (batched publish, sessions, coalescing, version guard)',

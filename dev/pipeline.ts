@@ -4,12 +4,23 @@
  */
 import { CosmosClient } from '@azure/cosmos';
 import { localCosmosClientOptions } from '../local-stack/cosmos/index.js';
-import { startLocalStack, type LocalStack, type LocalStackOptions } from '../local-stack/stack.js';
+import {
+  startLocalStack,
+  type LocalStack,
+  type LocalStackOptions,
+  type LocalStackSettings,
+} from '../local-stack/stack.js';
 import { startLocalHost, type HostLogLine, type LocalHost } from '../local-host/index.js';
 import { FUNCTIONS_DIR, readHostJson, sampleAppSettings, type SampleOptions } from './sample-app.js';
 
-export interface LocalPipeline {
-  stack: LocalStack;
+/** A stack someone else runs (another process, for benchmarks): only its settings are known here. */
+export interface ExternalStack {
+  settings: LocalStackSettings;
+}
+
+/** `stack` is the in-process stack, or only the settings of an external one (`externalStack`). */
+export interface LocalPipeline<Stack extends ExternalStack = LocalStack> {
+  stack: Stack;
   host: LocalHost;
   settings: Record<string, string>;
   cosmos: CosmosClient;
@@ -25,6 +36,14 @@ export interface PipelineOptions {
   adjustSettings?: (settings: Record<string, string>, stack: LocalStack) => Promise<Record<string, string>>;
   /** Runs once the source containers exist, before the functions start (benchmarks pre-fill the source here). */
   beforeHost?: (cosmos: CosmosClient) => Promise<void>;
+}
+
+/**
+ * Runs the host against a stack that is already running elsewhere; closing the pipeline leaves that stack alone.
+ * No `stack` options or `adjustSettings`: those need the in-process stack's parts.
+ */
+export interface ExternalStackPipelineOptions extends Omit<PipelineOptions, 'stack' | 'adjustSettings'> {
+  externalStack: LocalStackSettings;
 }
 
 /** The monitored container must exist before its trigger starts, as in Azure. */
@@ -48,12 +67,41 @@ async function ensureSourceContainer(cosmos: CosmosClient, settings: Record<stri
   }
 }
 
-export async function startLocalPipeline(options: PipelineOptions = {}): Promise<LocalPipeline> {
+export function startLocalPipeline(options?: PipelineOptions): Promise<LocalPipeline>;
+export function startLocalPipeline(options: ExternalStackPipelineOptions): Promise<LocalPipeline<ExternalStack>>;
+export async function startLocalPipeline(
+  options: PipelineOptions | ExternalStackPipelineOptions = {},
+): Promise<LocalPipeline<ExternalStack>> {
+  if ('externalStack' in options) {
+    return startOnStack(
+      { settings: options.externalStack },
+      options,
+      async () => {},
+      (sample) => sample,
+    );
+  }
   const stack = await startLocalStack(options.stack);
+  const { adjustSettings } = options;
+  return startOnStack(
+    stack,
+    options,
+    () => stack.close(),
+    adjustSettings ? (sample) => adjustSettings(sample, stack) : (sample) => sample,
+  );
+}
+
+/** The common part: app settings, source containers and host on a running stack; `closeStack` runs last on close. */
+async function startOnStack<Stack extends ExternalStack>(
+  stack: Stack,
+  options: Omit<PipelineOptions, 'stack' | 'adjustSettings'>,
+  closeStack: () => Promise<void>,
+  adjust: (settings: Record<string, string>) => Record<string, string> | Promise<Record<string, string>>,
+): Promise<LocalPipeline<Stack>> {
   try {
-    const sample = sampleAppSettings(stack.settings, options.sample);
-    const settings = options.adjustSettings ? await options.adjustSettings(sample, stack) : sample;
-    const cosmos = new CosmosClient(localCosmosClientOptions(stack.cosmos));
+    const settings = await adjust(sampleAppSettings(stack.settings, options.sample));
+    const cosmos = new CosmosClient(
+      localCosmosClientOptions({ endpoint: stack.settings.COSMOS_ENDPOINT, key: stack.settings.COSMOS_KEY }),
+    );
     await ensureSourceContainer(cosmos, settings);
     await options.beforeHost?.(cosmos);
     const host = await startLocalHost({
@@ -75,12 +123,12 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
             await host.close();
           } finally {
             cosmos.dispose();
-            await stack.close();
+            await closeStack();
           }
         })()),
     };
   } catch (error) {
-    await stack.close();
+    await closeStack();
     throw error;
   }
 }
