@@ -89,6 +89,15 @@ describe('mapLatestVersionItem', () => {
     expect(result.item).toBe(item);
   });
 
+  it('shares one frozen source object per descriptor, so events cannot alter each other through it', () => {
+    const first = mapLatestVersionItem(doc(), source, now);
+    const second = mapLatestVersionItem(doc({ id: 'o2' }), source, now);
+    if (!first.ok || !second.ok) throw new Error('expected events');
+    expect(second.event.source).toBe(first.event.source);
+    expect(Object.isFrozen(first.event.source)).toBe(true);
+    expect(first.event.source).toEqual({ name: 'orders', account: 'localhost', database: 'shop', container: 'orders' });
+  });
+
   it('accepts the time as a preformatted string, as the publisher passes it once per batch', () => {
     const result = mapLatestVersionItem(doc(), source, '2026-01-02T03:04:05.000Z');
     expect(result).toMatchObject({ ok: true, event: { publishedAt: '2026-01-02T03:04:05.000Z' } });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { changeEventSchema } from '../../../shared/events/envelope.js';
 import { quarantineBlobName, safeJson } from '../../../shared/publish/quarantine.js';
 import { toServiceBusMessage } from '../../../shared/publish/to-message.js';
+import { mapAllVersionsItem, mapLatestVersionItem } from '../../../shared/events/map-change.js';
 import { makeEvent } from '../../support/events.js';
 
 describe('toServiceBusMessage', () => {
@@ -31,6 +32,40 @@ describe('toServiceBusMessage', () => {
     });
     expect(objectType.applicationProperties).not.toHaveProperty('type');
   });
+});
+
+it('writes bodies that parse back to the same event, for upserts, deletes and text that needs escaping', () => {
+  const source = {
+    name: 'src "quoted"',
+    account: 'acct',
+    database: 'db',
+    container: 'c',
+    partitionKeyPaths: ['/pk'],
+    softDelete: { field: 'gone', value: true },
+  };
+  const at = '2026-11-26T10:00:00.000Z';
+  const items = [
+    mapLatestVersionItem({ id: 'é"\\\n\ud800', pk: 'p\u2028', _lsn: 1, _ts: 2, nested: { a: [1, null] } }, source, at),
+    mapLatestVersionItem({ id: 'd', pk: 'p', _lsn: 3, _ts: 4, gone: true }, source, at),
+    mapAllVersionsItem(
+      { previous: { id: 'd', pk: 7 }, metadata: { operationType: 'delete', lsn: 5, crts: 6 } },
+      source,
+      at,
+    ),
+  ];
+  const events = [
+    ...items.map((mapped) => {
+      if (!mapped.ok) throw new Error(mapped.reason);
+      return mapped.event;
+    }),
+    makeEvent({ lsn: 1, op: 'delete' }),
+    { ...makeEvent({ lsn: 2 }), correlationId: 'caller-supplied' },
+  ];
+  for (const event of events) {
+    const body = (toServiceBusMessage(event, { sessionBuckets: 1 }).body as Buffer).toString('utf8');
+    expect(body).toBe(JSON.stringify(event));
+    expect(changeEventSchema.parse(JSON.parse(body))).toEqual(event);
+  }
 });
 
 it('throws a TypeError for payloads JSON cannot hold, which the publisher turns into a quarantine', () => {
