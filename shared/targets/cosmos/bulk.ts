@@ -5,7 +5,7 @@
  * recommends writing at volume. Operations that lost a race (409/412) are handed back for the one-by-one path.
  */
 import type { Container, JSONObject, OperationInput, OperationResponse } from '@azure/cosmos';
-import type { ChangeEvent } from '../../events/envelope.js';
+import type { ChangeEvent, EventVersion } from '../../events/envelope.js';
 import { isNewer } from '../coalesce.js';
 import { TargetError, type ApplyOutcome } from '../target.js';
 import { targetKeyValue, versionOf, type TargetDocument } from './document.js';
@@ -36,6 +36,8 @@ class BulkTooLarge extends Error {}
 /** `items.bulk` takes at most 100 operations per partition key range in one call. */
 const BULK_CHUNK = 100;
 const PARALLEL_CHUNKS = 4;
+/** One more than the parallel chunks, so every stale pooled socket can fail once. */
+const STALE_SOCKET_ATTEMPTS = PARALLEL_CHUNKS + 1;
 
 async function bulkOnce(container: Container, operations: OperationInput[]): Promise<OperationResponse[]> {
   const chunks: OperationInput[][] = [];
@@ -62,15 +64,17 @@ function isTooLarge(error: unknown): boolean {
 
 async function bulk(container: Container, operations: OperationInput[], what: string): Promise<OperationResponse[]> {
   if (operations.length === 0) return [];
-  let responses: OperationResponse[];
+  let responses: OperationResponse[] | undefined;
   try {
-    try {
-      responses = await bulkOnce(container, operations);
-    } catch (error) {
-      // After an outage the first request often meets a pooled socket the server already closed; one more try
-      // on a fresh socket tells a dead store from a dead connection.
-      if (isTooLarge(error) || (error as { code?: unknown }).code !== undefined) throw error;
-      responses = await bulkOnce(container, operations);
+    // After an outage the first requests meet pooled sockets the server already closed (one per earlier parallel
+    // request); a few quick tries on other sockets tell a dead store from dead connections.
+    for (let attempt = 1; responses === undefined; attempt += 1) {
+      try {
+        responses = await bulkOnce(container, operations);
+      } catch (error) {
+        const connectionLevel = !isTooLarge(error) && (error as { code?: unknown }).code === undefined;
+        if (!connectionLevel || attempt >= STALE_SOCKET_ATTEMPTS) throw error;
+      }
     }
   } catch (error) {
     if (isTooLarge(error)) throw new BulkTooLarge(`${what}: request too large`, { cause: error });
@@ -82,7 +86,97 @@ async function bulk(container: Container, operations: OperationInput[], what: st
   return responses;
 }
 
-export async function applyInBulk(container: Container, items: readonly BulkItem[]): Promise<BulkResult> {
+/** What this process last wrote or read for a document: enough to write again without reading first. */
+export interface KnownVersion {
+  etag: string;
+  version: EventVersion;
+}
+
+/**
+ * A bounded map of the documents this process has seen, oldest dropped first. A stale entry is harmless: the write it
+ * leads to carries the cached etag, fails with 412 if the document changed, and that document is then read again.
+ */
+export class KnownVersions {
+  private readonly entries = new Map<string, KnownVersion>();
+
+  constructor(private readonly capacity = 100_000) {}
+
+  static keyOf(event: ChangeEvent): string {
+    return JSON.stringify([event.partitionKey, event.documentId]);
+  }
+
+  get(event: ChangeEvent): KnownVersion | undefined {
+    return this.entries.get(KnownVersions.keyOf(event));
+  }
+
+  set(event: ChangeEvent, known: KnownVersion): void {
+    const key = KnownVersions.keyOf(event);
+    this.entries.delete(key);
+    this.entries.set(key, known);
+    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
+  }
+
+  forget(event: ChangeEvent): void {
+    this.entries.delete(KnownVersions.keyOf(event));
+  }
+}
+
+type Plan = { item: BulkItem; operation: OperationInput };
+
+function writeOperation(item: BulkItem, etag: string | undefined): OperationInput {
+  const partitionKey = targetKeyValue(item.event.partitionKey) ?? null;
+  const resourceBody = item.document as unknown as JSONObject;
+  return etag
+    ? { operationType: 'Replace', id: item.event.documentId, partitionKey, ifMatch: etag, resourceBody }
+    : { operationType: 'Create', partitionKey, resourceBody };
+}
+
+/**
+ * Sends the planned writes; records applied ones (and their new etags), returns the ones that lost a race or guessed
+ * wrong (409 on a create, 412 on a replace) and throws for store-level trouble.
+ */
+async function writeAll(
+  container: Container,
+  plans: readonly Plan[],
+  known: KnownVersions,
+  outcomes: Map<string, ApplyOutcome>,
+): Promise<BulkItem[]> {
+  const written = await bulk(
+    container,
+    plans.map((plan) => plan.operation),
+    'bulk write',
+  );
+  const conflicted: BulkItem[] = [];
+  plans.forEach(({ item }, index) => {
+    const response = written[index];
+    const status = response?.statusCode;
+    const eventId = item.event.eventId;
+    if (status !== undefined && status >= 200 && status < 300) {
+      outcomes.set(eventId, { eventId, status: 'applied' });
+      if (response?.eTag) known.set(item.event, { etag: response.eTag, version: item.event.version });
+    } else if (status === 409 || status === 412) {
+      known.forget(item.event);
+      conflicted.push(item);
+    } else if (isTransientStatus(status)) {
+      throw transient('bulk write', new Error(`an operation answered ${String(status)}`));
+    } else {
+      const error = TargetError.permanent(
+        `COSMOS_${status}`,
+        `Cosmos DB refused ${item.event.documentId} with ${status}`,
+      );
+      outcomes.set(eventId, { eventId, status: 'rejected', error });
+    }
+  });
+  return conflicted;
+}
+
+/** Reads the current documents and plans a guarded write for each that is older than its event. */
+async function readAndPlan(
+  container: Container,
+  items: readonly BulkItem[],
+  known: KnownVersions,
+  outcomes: Map<string, ApplyOutcome>,
+): Promise<Plan[]> {
   const reads = await bulk(
     container,
     items.map(({ event }) => ({
@@ -92,48 +186,51 @@ export async function applyInBulk(container: Container, items: readonly BulkItem
     })),
     'bulk read',
   );
-  const outcomes = new Map<string, ApplyOutcome>();
-  const toWrite: BulkItem[] = [];
-  const writes: OperationInput[] = [];
+  const plans: Plan[] = [];
   items.forEach((item, index) => {
     const read = reads[index];
     const current = read?.statusCode === 200 ? (read.resourceBody as { _sync?: unknown } | undefined) : undefined;
-    if (!isNewer(item.event.version, versionOf(current))) {
+    const stored = versionOf(current);
+    if (current && read?.eTag && stored) known.set(item.event, { etag: read.eTag, version: stored });
+    if (!isNewer(item.event.version, stored)) {
       outcomes.set(item.event.eventId, { eventId: item.event.eventId, status: 'stale' });
       return;
     }
-    const partitionKey = targetKeyValue(item.event.partitionKey) ?? null;
-    const resourceBody = item.document as unknown as JSONObject;
-    toWrite.push(item);
-    writes.push(
-      current && read?.eTag
-        ? { operationType: 'Replace', id: item.event.documentId, partitionKey, ifMatch: read.eTag, resourceBody }
-        : { operationType: 'Create', partitionKey, resourceBody },
-    );
+    plans.push({ item, operation: writeOperation(item, current ? read?.eTag : undefined) });
   });
-  let written: OperationResponse[];
-  try {
-    written = await bulk(container, writes, 'bulk write');
-  } catch (error) {
-    // A document over the size limit makes the whole request fail: the one-by-one path finds and rejects it alone.
-    if (error instanceof BulkTooLarge) return { outcomes, contended: toWrite };
-    throw error;
-  }
-  const contended: BulkItem[] = [];
-  toWrite.forEach((item, index) => {
-    const status = written[index]?.statusCode;
-    const eventId = item.event.eventId;
-    if (status !== undefined && status >= 200 && status < 300) outcomes.set(eventId, { eventId, status: 'applied' });
-    else if (status === 409 || status === 412) contended.push(item);
-    else if (isTransientStatus(status))
-      throw transient('bulk write', new Error(`an operation answered ${String(status)}`));
-    else {
-      const error = TargetError.permanent(
-        `COSMOS_${status}`,
-        `Cosmos DB refused ${item.event.documentId} with ${status}`,
-      );
-      outcomes.set(eventId, { eventId, status: 'rejected', error });
+  return plans;
+}
+
+/**
+ * First pass without reads: a document this process knows is replaced with its known etag (or found stale from the
+ * known version), an unknown one is created. Whatever guessed wrong (it existed, or changed meanwhile) gets the
+ * second pass: read, then write conditionally. Insert-heavy streams thus cost one request per document, updates of
+ * recently seen documents one as well, and only the rest pay for a read.
+ */
+export async function applyInBulk(
+  container: Container,
+  items: readonly BulkItem[],
+  known: KnownVersions,
+): Promise<BulkResult> {
+  const outcomes = new Map<string, ApplyOutcome>();
+  const guesses: Plan[] = [];
+  for (const item of items) {
+    const cached = known.get(item.event);
+    if (cached && !isNewer(item.event.version, cached.version)) {
+      outcomes.set(item.event.eventId, { eventId: item.event.eventId, status: 'stale' });
+    } else {
+      guesses.push({ item, operation: writeOperation(item, cached?.etag) });
     }
-  });
-  return { outcomes, contended };
+  }
+  try {
+    const wrong = await writeAll(container, guesses, known, outcomes);
+    const plans = wrong.length > 0 ? await readAndPlan(container, wrong, known, outcomes) : [];
+    const contended = plans.length > 0 ? await writeAll(container, plans, known, outcomes) : [];
+    return { outcomes, contended };
+  } catch (error) {
+    // A document over the size limit makes a whole request fail: the one-by-one path finds and rejects it alone.
+    if (!(error instanceof BulkTooLarge)) throw error;
+    const pending = items.filter((item) => !outcomes.has(item.event.eventId));
+    return { outcomes, contended: pending };
+  }
 }

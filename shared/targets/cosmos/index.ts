@@ -8,7 +8,7 @@ import type { Container, CosmosClient, ItemDefinition } from '@azure/cosmos';
 import type { ChangeEvent } from '../../events/envelope.js';
 import { isNewer } from '../coalesce.js';
 import { TargetError, type ApplyOutcome, type Target } from '../target.js';
-import { applyInBulk, isTransientStatus, type BulkItem } from './bulk.js';
+import { applyInBulk, isTransientStatus, KnownVersions, type BulkItem } from './bulk.js';
 import { buildTargetDocument, targetKeyValue, versionOf, type Projection, type TargetDocument } from './document.js';
 
 export interface CosmosTargetOptions {
@@ -39,6 +39,8 @@ export class CosmosTarget implements Target {
   readonly name: string;
   private container: Container | undefined;
   private readonly keyField: string;
+  /** Etags and versions this process wrote or read last, so most writes need no read first. */
+  private readonly known = new KnownVersions();
 
   constructor(private readonly options: CosmosTargetOptions) {
     this.name = options.name;
@@ -113,7 +115,7 @@ export class CosmosTarget implements Target {
         });
       }
     }
-    const bulk = await applyInBulk(container, items);
+    const bulk = await applyInBulk(container, items, this.known);
     for (const [eventId, outcome] of bulk.outcomes) outcomes.set(eventId, outcome);
     // Lost races are rare (another writer touched the document between read and write): settle them one by one.
     let next = 0;
