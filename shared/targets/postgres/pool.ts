@@ -3,6 +3,7 @@
  * closes. Functions reuse a process across invocations, so connections outlive a batch.
  */
 import pg from 'pg';
+import { SharedResources } from '../../clients/shared-resource.js';
 import type { ResolvedConnection } from '../../config/connections.js';
 import { ConfigError } from '../../errors.js';
 
@@ -39,7 +40,7 @@ export function createPool(connectionString: string, settings: PoolSettings): pg
   return pool;
 }
 
-const shared = new Map<string, { pool: pg.Pool; users: number }>();
+const shared = new SharedResources<pg.Pool>((pool) => pool.end());
 
 /** The shared pool of a connection setting, and a release function that ends it after its last user. */
 export function acquirePool(
@@ -54,23 +55,8 @@ export function acquirePool(
     const problem = `${connection.setting}: expected a URL such as postgres://user:password@host:5432/db`;
     throw new ConfigError(`invalid configuration:\n  ${problem}`, [problem]);
   }
-  let entry = shared.get(connection.setting);
-  if (!entry) {
-    entry = { pool: createPool(connection.connectionString, settings), users: 0 };
-    shared.set(connection.setting, entry);
-  }
-  entry.users += 1;
-  const held = entry;
-  let released = false;
-  return {
-    pool: held.pool,
-    release: async () => {
-      if (released) return;
-      released = true;
-      held.users -= 1;
-      if (held.users > 0) return;
-      shared.delete(connection.setting);
-      await held.pool.end();
-    },
-  };
+  const { resource: pool, release } = shared.acquire(connection.setting, () =>
+    createPool(connection.connectionString, settings),
+  );
+  return { pool, release };
 }

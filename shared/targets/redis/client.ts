@@ -9,6 +9,7 @@
  */
 import { Redis } from 'ioredis';
 import type { ResolvedConnection } from '../../config/connections.js';
+import { SharedResources } from '../../clients/shared-resource.js';
 import { ConfigError } from '../../errors.js';
 import { APPLY_HASH_LUA, APPLY_JSON_LUA } from './scripts.js';
 
@@ -79,7 +80,7 @@ export async function ensureReady(client: Redis, timeoutMs: number): Promise<voi
 
 const configProblem = (problem: string) => new ConfigError(`invalid configuration:\n  ${problem}`, [problem]);
 
-const shared = new Map<string, { client: Redis; users: number }>();
+const shared = new SharedResources<Redis>((client) => closeClient(client));
 
 /** The shared client of a connection setting, and a release function that quits it after its last user. */
 export function acquireRedisClient(
@@ -96,25 +97,10 @@ export function acquireRedisClient(
       `${connection.setting}: expected a URL such as redis://127.0.0.1:6379/0 or rediss://:password@host:6380/0`,
     );
   }
-  let entry = shared.get(connection.setting);
-  if (!entry) {
-    entry = { client: createRedisClient(connection.connectionString, settings), users: 0 };
-    shared.set(connection.setting, entry);
-  }
-  entry.users += 1;
-  const held = entry;
-  let released = false;
-  return {
-    client: held.client,
-    release: async () => {
-      if (released) return;
-      released = true;
-      held.users -= 1;
-      if (held.users > 0) return;
-      shared.delete(connection.setting);
-      await closeClient(held.client);
-    },
-  };
+  const { resource: client, release } = shared.acquire(connection.setting, () =>
+    createRedisClient(connection.connectionString, settings),
+  );
+  return { client, release };
 }
 
 /** QUIT when connected (lets replies in flight arrive); a client that never connected is just disconnected. */
