@@ -51,38 +51,56 @@ export function createMemoryStore(): unknown {
   return new ChunkStore(typeof limit === 'number' ? limit : undefined);
 }
 
-export function createBlobServer(settings: StorageServerSettings): AzuriteServer {
-  const Configuration = defaultExport('azurite/dist/src/blob/BlobConfiguration.js');
-  const Server = defaultExport('azurite/dist/src/blob/BlobServer.js');
-  const files = databaseFiles(settings.location, BLOB_DB, BLOB_EXTENT_DB);
+/** Blob and queue servers take the same configuration, extent store included; only names and sizes differ. */
+function createExtentServer(
+  settings: StorageServerSettings,
+  kind: {
+    folder: 'blob' | 'queue';
+    className: string;
+    db: string;
+    extentDb: string;
+    data: string;
+    persistenceMb: number;
+  },
+): AzuriteServer {
+  const Configuration = defaultExport(
+    `azurite/dist/src/${kind.folder}/${kind.className.replace('Server', 'Configuration')}.js`,
+  );
+  const Server = defaultExport(`azurite/dist/src/${kind.folder}/${kind.className}.js`);
+  const files = databaseFiles(settings.location, kind.db, kind.extentDb);
   // prettier-ignore
   const configuration = new Configuration(
     settings.host, settings.port, /* keepAliveTimeout */ undefined,
-    files.metadata, files.extents, persistenceLocations(settings.location, BLOB_DATA, 50),
+    files.metadata, files.extents, persistenceLocations(settings.location, kind.data, kind.persistenceMb),
     /* enableAccessLog */ settings.accessLog, /* accessLogWriteStream */ undefined,
     /* enableDebugLog */ false, /* debugLogFilePath */ undefined,
     /* loose */ false, /* skipApiVersionCheck */ true,
     /* cert */ '', /* key */ '', /* pwd */ '', /* oauth */ undefined, /* disableProductStyleUrl */ false,
     /* isMemoryPersistence */ settings.location === undefined, settings.memoryStore,
   );
-  return asAzuriteServer(new Server(configuration), 'BlobServer');
+  return asAzuriteServer(new Server(configuration), kind.className);
+}
+
+export function createBlobServer(settings: StorageServerSettings): AzuriteServer {
+  return createExtentServer(settings, {
+    folder: 'blob',
+    className: 'BlobServer',
+    db: BLOB_DB,
+    extentDb: BLOB_EXTENT_DB,
+    data: BLOB_DATA,
+    persistenceMb: 50,
+  });
 }
 
 export function createQueueServer(settings: StorageServerSettings): AzuriteServer {
-  const Configuration = defaultExport('azurite/dist/src/queue/QueueConfiguration.js');
-  const Server = defaultExport('azurite/dist/src/queue/QueueServer.js');
-  const files = databaseFiles(settings.location, QUEUE_DB, QUEUE_EXTENT_DB);
-  // prettier-ignore
-  const configuration = new Configuration(
-    settings.host, settings.port, /* keepAliveTimeout */ undefined,
-    files.metadata, files.extents, persistenceLocations(settings.location, QUEUE_DATA, 1),
-    /* enableAccessLog */ settings.accessLog, /* accessLogWriteStream */ undefined,
-    /* enableDebugLog */ false, /* debugLogFilePath */ undefined,
-    /* loose */ false, /* skipApiVersionCheck */ true,
-    /* cert */ '', /* key */ '', /* pwd */ '', /* oauth */ undefined, /* disableProductStyleUrl */ false,
-    /* isMemoryPersistence */ settings.location === undefined, settings.memoryStore,
-  );
-  return asAzuriteServer(new Server(configuration), 'QueueServer');
+  return createExtentServer(settings, {
+    folder: 'queue',
+    className: 'QueueServer',
+    db: QUEUE_DB,
+    extentDb: QUEUE_EXTENT_DB,
+    data: QUEUE_DATA,
+    persistenceMb: 1,
+  });
 }
 
 export function createTableServer(settings: StorageServerSettings): AzuriteServer {
