@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { ChangeEvent } from '../shared/events/envelope.js';
+import type { Target } from '../shared/targets/target.js';
 import { eventIdFor } from '../shared/events/ids.js';
 import { PostgresTarget } from '../shared/targets/postgres/index.js';
 import { qualifiedName, quoteIdentifier } from '../shared/targets/postgres/identifiers.js';
@@ -69,6 +70,14 @@ function plainInsert(table: string, rows: readonly Row[]): { text: string; value
   return { text: `INSERT INTO ${table} (${columns}) VALUES ${tuples.join(', ')}`, values };
 }
 
+/** Applies batches one after the other; a benchmark whose events were not all applied measured the wrong thing. */
+async function applyAll(target: Target, batches: ChangeEvent[][]): Promise<void> {
+  for (const batch of batches) {
+    const outcomes = await target.applyBatch(batch);
+    if (outcomes.some((outcome) => outcome.status !== 'applied')) throw new Error('bench batch not applied');
+  }
+}
+
 export async function benchPostgres(events = 10_000): Promise<void> {
   const schema = `bench_${randomUUID().replaceAll('-', '').slice(0, 10)}`;
   const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 2 });
@@ -76,12 +85,7 @@ export async function benchPostgres(events = 10_000): Promise<void> {
   try {
     const target = new PostgresTarget({ name: 'bench', pool, schema, table: '{source}', createTableIfNotExists: true });
     await target.open();
-    const apply = async (batches: ChangeEvent[][]) => {
-      for (const batch of batches) {
-        const outcomes = await target.applyBatch(batch);
-        if (outcomes.some((outcome) => outcome.status !== 'applied')) throw new Error('bench batch not applied');
-      }
-    };
+    const apply = (batches: ChangeEvent[][]) => applyAll(target, batches);
     // Every path writes to a table of its own (same DDL), so none of them finds rows another one wrote.
     await apply(batchesOf('warmup', BATCH, 1));
     progress(`postgres: target, ${events} inserts`);
@@ -145,12 +149,7 @@ export async function benchRedis(events = 10_000): Promise<void> {
   });
   try {
     await target.open();
-    const apply = async (batches: ChangeEvent[][]) => {
-      for (const batch of batches) {
-        const outcomes = await target.applyBatch(batch);
-        if (outcomes.some((outcome) => outcome.status !== 'applied')) throw new Error('bench batch not applied');
-      }
-    };
+    const apply = (batches: ChangeEvent[][]) => applyAll(target, batches);
     await apply(batchesOf('warmup', BATCH, 1));
     progress(`redis: target, ${events} events`);
     const targetBatches = batchesOf('target', events, 1);
