@@ -18,6 +18,7 @@ import { triggerOf } from './invocation.js';
 import { loadFunctionApp, type LoadedFunctionApp } from './load-app.js';
 import { createHostLogger, hostLevel, stdoutSink, type HostLogger, type HostLogLine } from './log.js';
 import { startServiceBusTrigger } from './servicebus/trigger.js';
+import { isFunctionDisabled } from './settings.js';
 import { startTimerTrigger } from './timer/trigger.js';
 import type { RunningTrigger, TriggerContext } from './trigger-context.js';
 
@@ -41,7 +42,8 @@ export interface LocalHostOptions {
 }
 
 export interface LocalHost {
-  functions: { name: string; trigger: string }[];
+  /** Every registered function; disabled ones (`AzureWebJobs.<name>.Disabled`) are listed but not run. */
+  functions: { name: string; trigger: string; disabled: boolean }[];
   /** Origin plus route prefix of the HTTP functions (e.g. http://127.0.0.1:7071/api); undefined without any. */
   httpBaseUrl: string | undefined;
   /** Stops pollers, receivers, timers and the HTTP server, waiting for in-flight invocations; safe to call twice. */
@@ -85,6 +87,10 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     for (const registration of app.registrations) {
       const trigger = triggerOf(registration.metadata);
       const type = trigger.binding.type.toLowerCase();
+      if (isFunctionDisabled(registration.name, process.env)) {
+        log.info('function.disabled', { functionName: registration.name });
+        continue;
+      }
       if (type === 'httptrigger') {
         routes.push(compileRoute(registration, trigger.binding, host.http.routePrefix));
         continue;
@@ -114,6 +120,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const functions = app.registrations.map((registration) => ({
     name: registration.name,
     trigger: triggerOf(registration.metadata).binding.type,
+    disabled: isFunctionDisabled(registration.name, process.env),
   }));
   log.info('host.started', { functions });
   let closing: Promise<void> | undefined;

@@ -5,6 +5,15 @@
  */
 export type Env = Readonly<Record<string, string | undefined>>;
 
+/**
+ * The Functions host's switch for one function: the app setting `AzureWebJobs.<name>.Disabled` set to true (or 1).
+ * Shells cannot export names with dots, so `AzureWebJobs_<name>_Disabled` works too. A disabled function is not run.
+ */
+export function isFunctionDisabled(name: string, env: Env): boolean {
+  const value = env[`AzureWebJobs.${name}.Disabled`] ?? env[`AzureWebJobs_${name}_Disabled`];
+  return value !== undefined && /^(true|1)$/i.test(value.trim());
+}
+
 /** Replaces every `%Name%` with the app setting's value, as the host's name resolver does for trigger options. */
 export function resolveSettingExpressions(value: string, env: Env, what: string): string {
   return value.replace(/%([^%]+)%/g, (_match, name: string) => {

@@ -58,7 +58,7 @@ describe('cosmosDBTrigger on the local host', () => {
       log: log.sink,
     });
     try {
-      expect(host.functions).toEqual([{ name: 'cosmosBatches', trigger: 'cosmosDBTrigger' }]);
+      expect(host.functions).toEqual([{ name: 'cosmosBatches', trigger: 'cosmosDBTrigger', disabled: false }]);
       expect(host.httpBaseUrl).toBeUndefined();
       await waitFor('ten documents', () => delivered('cosmosBatches').length >= 10);
       const batches = recorder.calls('cosmosBatches').map((call) => call.input as { id: string; _lsn: number }[]);

@@ -43,6 +43,24 @@ describe('timerTrigger on the local host', () => {
     });
   });
 
+  it('does not run a function disabled by AzureWebJobs.<name>.Disabled, as the Functions host does', async () => {
+    recorder.reset();
+    const log = captureLog();
+    const host = await startLocalHost({
+      files: [fixture('timer-every-second.ts')],
+      settings: { LH_TIMER_SCHEDULE: '* * * * * *', 'AzureWebJobs.timerEverySecond.Disabled': 'true' },
+      log: log.sink,
+    });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+    } finally {
+      await host.close();
+    }
+    expect(host.functions).toEqual([{ name: 'timerEverySecond', trigger: 'timerTrigger', disabled: true }]);
+    expect(recorder.calls('timerEverySecond')).toEqual([]);
+    expect(log.events('function.disabled')).toEqual([expect.objectContaining({ functionName: 'timerEverySecond' })]);
+  });
+
   it('reads NCRONTAB like NCrontab: seconds first, names, steps, and day of month AND day of week', () => {
     const after = new Date('2024-01-01T00:00:00Z'); // a Monday
     expect(parseSchedule('0 */5 * * * *').next(after).toISOString()).toBe('2024-01-01T00:05:00.000Z');
