@@ -3,6 +3,7 @@
  * targets; everything else is a scalar with a safe default.
  */
 import { z } from 'zod';
+import { healthThresholdsSchema } from './thresholds.js';
 import { sourceSchema, targetSchema } from './schema.js';
 
 /** Parses a JSON-valued setting, turning a syntax error into a zod issue that names the setting. */
@@ -29,6 +30,10 @@ const integerSetting = (min: number, max: number) =>
     .regex(/^\d+$/, `expected a whole number from ${min} to ${max}`)
     .transform(Number)
     .pipe(z.number().int().min(min).max(max));
+
+const booleanSetting = z
+  .enum(['true', 'false', 'TRUE', 'FALSE', 'True', 'False'], { message: 'expected true or false' })
+  .transform((text) => text.toLowerCase() === 'true');
 
 export const settingsSchema = z.object({
   COSMOS_SYNC_SOURCES: jsonSetting(
@@ -72,6 +77,30 @@ export const settingsSchema = z.object({
     .regex(/^(\S+\s+){5}\S+$/, 'expected a six-field NCRONTAB expression such as "0 */1 * * * *"')
     .default('0 */1 * * * *')
     .describe('When the metrics timer runs (NCRONTAB with seconds)'),
+  COSMOS_SYNC_METRICS_ENABLED: booleanSetting
+    .default(true)
+    .describe(
+      'false: subscribers keep no state rows and the metrics timer is not registered (status then shows only lag and backlog)',
+    ),
+  COSMOS_SYNC_METRICS_RETENTION_DAYS: integerSetting(0, 3650)
+    .default(30)
+    .describe('Metrics rows older than this many days are deleted by the timer; 0 keeps them forever'),
+  COSMOS_SYNC_HEALTH_THRESHOLDS: jsonSetting(
+    healthThresholdsSchema,
+    '{"lagSeconds":{"degraded":60,"failing":600},"backlog":{"degraded":1000,"failing":10000}}',
+  )
+    .default(healthThresholdsSchema.parse({}))
+    .describe(
+      'JSON: when a source or target is degraded or failing (lagSeconds, backlog, deadLettered, errorRate; each {degraded, failing})',
+    ),
+  APPLICATIONINSIGHTS_CONNECTION_STRING: z
+    .union([
+      z.literal(''),
+      z.string().regex(/InstrumentationKey=|IngestionEndpoint=/i, 'expected an Application Insights connection string'),
+    ])
+    .optional()
+    .transform((text) => text || undefined)
+    .describe('When set (not empty), metrics are also exported to Application Insights through OpenTelemetry'),
   COSMOS_SYNC_LOG_LEVEL: z
     .enum(['debug', 'info', 'warn', 'error'])
     .default('info')

@@ -2,8 +2,12 @@
 import { tableClientFor } from '../clients/tables.js';
 import { STORAGE_CONNECTION, type AppConfig } from '../config/load.js';
 import { TableStateRecorder } from '../state/recorder.js';
+import type { BatchRecorder } from '../subscribe/batch-summary.js';
 
 let recorder: TableStateRecorder | undefined;
+
+/** With COSMOS_SYNC_METRICS_ENABLED=false subscribers record nothing: no state write per batch. */
+const skipRecording: BatchRecorder = { record: () => Promise.resolve() };
 
 function storageOf(config: AppConfig) {
   const storage = config.connections.get(STORAGE_CONNECTION);
@@ -11,7 +15,8 @@ function storageOf(config: AppConfig) {
   return storage;
 }
 
-export function stateRecorderFor(config: AppConfig): TableStateRecorder {
+export function stateRecorderFor(config: AppConfig): BatchRecorder {
+  if (!config.settings.COSMOS_SYNC_METRICS_ENABLED) return skipRecording;
   recorder ??= new TableStateRecorder(tableClientFor(storageOf(config), config.settings.COSMOS_SYNC_STATE_TABLE));
   return recorder;
 }

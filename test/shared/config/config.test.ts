@@ -56,6 +56,31 @@ describe('parseConfig', () => {
     });
   });
 
+  it('reads the metrics settings: switch, retention, partial thresholds over the defaults, empty App Insights', () => {
+    const config = parseConfig({
+      ...minimal,
+      COSMOS_SYNC_METRICS_ENABLED: 'FALSE',
+      COSMOS_SYNC_METRICS_RETENTION_DAYS: '0',
+      COSMOS_SYNC_HEALTH_THRESHOLDS: '{"backlog":{"degraded":5,"failing":50}}',
+      APPLICATIONINSIGHTS_CONNECTION_STRING: '',
+    });
+    expect(config.settings).toMatchObject({
+      COSMOS_SYNC_METRICS_ENABLED: false,
+      COSMOS_SYNC_METRICS_RETENTION_DAYS: 0,
+      COSMOS_SYNC_HEALTH_THRESHOLDS: {
+        backlog: { degraded: 5, failing: 50 },
+        lagSeconds: { degraded: 60, failing: 600 },
+        deadLettered: { degraded: 1, failing: 1000 },
+        errorRate: { degraded: 0.01, failing: 0.1 },
+      },
+    });
+    expect(config.settings.APPLICATIONINSIGHTS_CONNECTION_STRING).toBeUndefined();
+    expect(parseConfig(minimal).settings).toMatchObject({
+      COSMOS_SYNC_METRICS_ENABLED: true,
+      COSMOS_SYNC_METRICS_RETENTION_DAYS: 30,
+    });
+  });
+
   it('accepts identity-based connections and reads the client id', () => {
     const config = parseConfig({
       ...minimal,
@@ -122,6 +147,41 @@ describe('parseConfig', () => {
           '[{"name":"a","database":"d","container":"c","partitionKeyPaths":["/p"],"changeFeedMode":"Full"}]',
       },
       /^COSMOS_SYNC_SOURCES\[0\]\.changeFeedMode: /,
+    ],
+    [
+      'a metrics switch that is not a boolean',
+      { COSMOS_SYNC_METRICS_ENABLED: 'yes' },
+      /^COSMOS_SYNC_METRICS_ENABLED: expected true or false/,
+    ],
+    [
+      'a negative retention',
+      { COSMOS_SYNC_METRICS_RETENTION_DAYS: '-1' },
+      /^COSMOS_SYNC_METRICS_RETENTION_DAYS: expected a whole number from 0 to 3650/,
+    ],
+    [
+      'thresholds that are not JSON',
+      { COSMOS_SYNC_HEALTH_THRESHOLDS: 'lag=60' },
+      /^COSMOS_SYNC_HEALTH_THRESHOLDS: not valid JSON .*expected e\.g\./,
+    ],
+    [
+      'a failing threshold below the degraded one',
+      { COSMOS_SYNC_HEALTH_THRESHOLDS: '{"lagSeconds":{"degraded":60,"failing":10}}' },
+      /^COSMOS_SYNC_HEALTH_THRESHOLDS\.lagSeconds: expected failing >= degraded/,
+    ],
+    [
+      'an unknown threshold',
+      { COSMOS_SYNC_HEALTH_THRESHOLDS: '{"lag":{"degraded":1,"failing":2}}' },
+      /^COSMOS_SYNC_HEALTH_THRESHOLDS: .*lag/,
+    ],
+    [
+      'an error rate above 1',
+      { COSMOS_SYNC_HEALTH_THRESHOLDS: '{"errorRate":{"degraded":0.5,"failing":2}}' },
+      /^COSMOS_SYNC_HEALTH_THRESHOLDS\.errorRate\.failing: /,
+    ],
+    [
+      'a malformed Application Insights connection string',
+      { APPLICATIONINSIGHTS_CONNECTION_STRING: 'hello' },
+      /^APPLICATIONINSIGHTS_CONNECTION_STRING: expected an Application Insights connection string/,
     ],
     [
       'a non-numeric bucket count',
