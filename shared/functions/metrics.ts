@@ -3,7 +3,7 @@ import type { InvocationContext, Timer, TimerFunctionOptions } from '@azure/func
 import type { AppConfig } from '../config/load.js';
 import { createLogger } from '../logging.js';
 import { recordMetrics } from '../metrics/record-metrics.js';
-import { metricsTablesFor } from './state.js';
+import { measureDepsFor } from './measure-deps.js';
 
 export function metricsFunctionOptions(config: AppConfig): TimerFunctionOptions {
   return {
@@ -15,11 +15,13 @@ export function metricsFunctionOptions(config: AppConfig): TimerFunctionOptions 
         invocationId: context.invocationId,
       });
       if (timer.isPastDue) logger.warn('metrics.past_due', {});
-      const snapshots = await recordMetrics(
-        { ...metricsTablesFor(config), logger, targets: config.targets.map((target) => target.name) },
-        new Date(),
-      );
-      logger.info('metrics.recorded', { targets: snapshots.length });
+      const { report } = await recordMetrics(measureDepsFor(config, logger), new Date());
+      logger.info('metrics.recorded', {
+        health: report.health,
+        sources: report.sources.length,
+        targets: report.targets.length,
+        problems: report.problems.length,
+      });
     },
   };
 }

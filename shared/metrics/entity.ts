@@ -10,17 +10,21 @@
 import type { TableEntity } from '@azure/data-tables';
 import { z } from 'zod';
 import {
+  countSchema,
   countsByCodeSchema,
   describeIssues,
   double,
+  enqueueLagBucketsSchema,
   jsonColumn,
   lagBucketsSchema,
   tableKey,
 } from '../state/columns.js';
 import { countersSchema } from '../state/entity.js';
+import { ENQUEUE_LAG_BUCKET_BOUNDS, emptyHistogram, LAG_BUCKET_BOUNDS } from '../state/histogram.js';
 import type { Totals } from '../state/row.js';
 import type { MetricsSnapshot } from './snapshot.js';
 
+/** Unchanged by added columns and added (optional) totals fields, for the reasons given at STATE_SCHEMA_VERSION. */
 export const METRICS_SCHEMA_VERSION = 1;
 
 /** Largest epoch millisecond with 13 digits (year 2286); inverted keys stay fixed-width, so they sort as numbers. */
@@ -37,7 +41,7 @@ export type MetricValue = number | string | boolean | Date | Record<string, numb
 
 /** The values of a snapshot as flat named fields: the row's columns and the log line's fields are both built from this. */
 export function metricFields(snapshot: MetricsSnapshot): Record<string, MetricValue> {
-  const { interval, checkpoint } = snapshot;
+  const { interval, checkpoint, lastError } = snapshot;
   return {
     lagSeconds: snapshot.lagSeconds,
     lastEventId: checkpoint?.eventId,
@@ -54,7 +58,17 @@ export function metricFields(snapshot: MetricsSnapshot): Record<string, MetricVa
     latencyP50Seconds: interval?.latency.p50Seconds,
     latencyP95Seconds: interval?.latency.p95Seconds,
     latencyP99Seconds: interval?.latency.p99Seconds,
-    gauges: Object.keys(snapshot.gauges).length > 0 ? snapshot.gauges : undefined,
+    enqueueLatencyCount: interval?.enqueueLatency.count,
+    enqueueLatencyMeanSeconds: interval?.enqueueLatency.meanSeconds,
+    enqueueLatencyP50Seconds: interval?.enqueueLatency.p50Seconds,
+    enqueueLatencyP95Seconds: interval?.enqueueLatency.p95Seconds,
+    enqueueLatencyP99Seconds: interval?.enqueueLatency.p99Seconds,
+    errorsTransient: interval?.errorsByClass.transient,
+    errorsPermanent: interval?.errorsByClass.permanent,
+    lastErrorCode: lastError?.code,
+    lastErrorMessage: lastError?.message,
+    lastErrorClass: lastError?.class,
+    lastErrorAt: lastError?.at,
   };
 }
 
@@ -66,14 +80,23 @@ function column(value: MetricValue): unknown {
 
 export function toMetricsEntity(snapshot: MetricsSnapshot): TableEntity {
   const columns = Object.entries(metricFields(snapshot)).filter(([, value]) => value !== undefined);
-  const { counters, errorsByCode, lag } = snapshot.totals;
+  const { counters, errorsByCode, errorsByClass, lag, enqueueLag } = snapshot.totals;
+  const totals = {
+    counters,
+    errorsByCode,
+    errorsByClass,
+    lagBuckets: lag.buckets,
+    lagSum: lag.sum,
+    enqueueLagBuckets: enqueueLag.buckets,
+    enqueueLagSum: enqueueLag.sum,
+  };
   return {
     partitionKey: tableKey(snapshot.target),
     rowKey: invertedTimeKey(snapshot.at),
     schemaVersion: METRICS_SCHEMA_VERSION,
     at: snapshot.at,
     ...Object.fromEntries(columns.map(([name, value]) => [name, column(value)])),
-    totals: JSON.stringify({ counters, errorsByCode, lagBuckets: lag.buckets, lagSum: lag.sum }),
+    totals: JSON.stringify(totals),
   };
 }
 
@@ -87,15 +110,30 @@ const baselineSchema = z
         errorsByCode: countsByCodeSchema,
         lagBuckets: lagBucketsSchema,
         lagSum: z.number().nonnegative(),
+        // Added later; a baseline from before them counts as zero, so the first interval after an upgrade holds
+        // everything recorded since (no reset, nothing counted twice).
+        errorsByClass: z.object({ transient: countSchema, permanent: countSchema }).optional(),
+        enqueueLagBuckets: enqueueLagBucketsSchema.optional(),
+        enqueueLagSum: z.number().nonnegative().optional(),
       }),
     ),
+  })
+  .superRefine(({ totals }, ctx) => {
+    if ((totals.enqueueLagBuckets === undefined) !== (totals.enqueueLagSum === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['totals'], message: 'enqueueLagBuckets and enqueueLagSum go together' });
+    }
   })
   .transform(({ at, totals }): { at: Date; totals: Totals } => ({
     at,
     totals: {
       counters: totals.counters,
       errorsByCode: totals.errorsByCode,
-      lag: { buckets: totals.lagBuckets, sum: totals.lagSum },
+      errorsByClass: totals.errorsByClass ?? { transient: 0, permanent: 0 },
+      lag: { bounds: LAG_BUCKET_BOUNDS, buckets: totals.lagBuckets, sum: totals.lagSum },
+      enqueueLag:
+        totals.enqueueLagBuckets && totals.enqueueLagSum !== undefined
+          ? { bounds: ENQUEUE_LAG_BUCKET_BOUNDS, buckets: totals.enqueueLagBuckets, sum: totals.enqueueLagSum }
+          : emptyHistogram(ENQUEUE_LAG_BUCKET_BOUNDS),
     },
   }));
 

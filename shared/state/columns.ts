@@ -4,7 +4,7 @@
  */
 import type { Edm } from '@azure/data-tables';
 import { z } from 'zod';
-import { LAG_BUCKET_COUNT } from './histogram.js';
+import { ENQUEUE_LAG_BUCKET_COUNT, LAG_BUCKET_COUNT } from './histogram.js';
 
 /**
  * PartitionKey and RowKey may not contain / \ # ? or control characters. Target names are already restricted by the
@@ -49,6 +49,8 @@ export function jsonColumn<T extends z.ZodType>(schema: T) {
 export const countSchema = z.number().int().nonnegative();
 export const countsByCodeSchema = z.record(z.string(), countSchema);
 export const lagBucketsSchema = z.array(countSchema).length(LAG_BUCKET_COUNT);
+export const enqueueLagBucketsSchema = z.array(countSchema).length(ENQUEUE_LAG_BUCKET_COUNT);
+export const errorClassSchema = z.enum(['transient', 'permanent']);
 
 /** One line naming every bad column, e.g. `errorsByCode: not valid JSON (...); lagSum: expected number`. */
 export function describeIssues(error: z.ZodError): string {

@@ -5,7 +5,10 @@
  *
  * Errors by code are one JSON column rather than `err_<CODE>` columns: codes are open-ended strings (`COSMOS_409`,
  * dead-letter reasons) that need not be valid property names, a row is capped at 252 properties, and a reader would
- * otherwise have to discover columns by prefix. The histogram is a JSON array for the same reason.
+ * otherwise have to discover columns by prefix. The histograms are JSON arrays for the same reason.
+ *
+ * Columns added after the first rows were written (enqueue lag, errors by class, last error) are optional on read:
+ * a row from before them means "nothing counted yet", so an upgrade keeps counting from the stored totals.
  */
 import type { TableEntity } from '@azure/data-tables';
 import { z } from 'zod';
@@ -14,14 +17,21 @@ import {
   countsByCodeSchema,
   describeIssues,
   double,
+  enqueueLagBucketsSchema,
+  errorClassSchema,
   jsonColumn,
   lagBucketsSchema,
   tableKey,
 } from './columns.js';
 import { StateStoreError } from './errors.js';
+import { ENQUEUE_LAG_BUCKET_BOUNDS, emptyHistogram, LAG_BUCKET_BOUNDS } from './histogram.js';
 import { COUNTER_NAMES, type CounterName, type StateRow } from './row.js';
 
-/** Bump when the meaning of a column changes (including the histogram bounds). */
+/**
+ * Bump when the meaning of a column changes (including the histogram bounds). Adding an optional column is not such
+ * a change: this version's reader takes rows without it, and an older reader ignores it; a bump would instead make
+ * every instance still on the older code refuse the new rows (STATE_ROW_INVALID) during a deployment.
+ */
 export const STATE_SCHEMA_VERSION = 1;
 
 /** RowKey of batches that came without a session (a subscription without sessions). */
@@ -40,15 +50,26 @@ export function toStateEntity(keys: { partitionKey: string; rowKey: string }, ro
     lastTs: double(row.checkpoint.ts),
     lastAppliedAt: row.checkpoint.appliedAt,
   };
+  const lastError = row.lastError && {
+    lastErrorCode: row.lastError.code,
+    lastErrorMessage: row.lastError.message,
+    lastErrorClass: row.lastError.class,
+    lastErrorAt: row.lastError.at,
+  };
   return {
     ...keys,
     schemaVersion: STATE_SCHEMA_VERSION,
     ...counters,
     errorsByCode: JSON.stringify(row.errorsByCode),
+    errorsTransient: double(row.errorsByClass.transient),
+    errorsPermanent: double(row.errorsByClass.permanent),
     lagBuckets: JSON.stringify(row.lag.buckets),
     lagSum: double(row.lag.sum),
+    enqueueLagBuckets: JSON.stringify(row.enqueueLag.buckets),
+    enqueueLagSum: double(row.enqueueLag.sum),
     ...(row.lastBatchAt && { lastBatchAt: row.lastBatchAt }),
     ...checkpoint,
+    ...lastError,
   };
 }
 
@@ -73,29 +94,55 @@ const stateEntitySchema = z
     lastLsn: z.number().optional(),
     lastTs: z.number().optional(),
     lastAppliedAt: z.date().optional(),
+    // Added later; absent in older rows.
+    errorsTransient: countSchema.optional(),
+    errorsPermanent: countSchema.optional(),
+    enqueueLagBuckets: jsonColumn(enqueueLagBucketsSchema).optional(),
+    enqueueLagSum: z.number().nonnegative().optional(),
+    lastErrorCode: z.string().optional(),
+    lastErrorMessage: z.string().optional(),
+    lastErrorClass: errorClassSchema.optional(),
+    lastErrorAt: z.date().optional(),
   })
   .transform((row, ctx): StateRow => {
     const { lastEventId, lastSource, lastLsn, lastTs, lastAppliedAt } = row;
-    const complete =
+    const { enqueueLagBuckets, enqueueLagSum, lastErrorCode, lastErrorMessage, lastErrorClass, lastErrorAt } = row;
+    // Groups of columns are written together; a partly set group is damage no writer produces, not "absent".
+    const partial = (what: string, values: Record<string, unknown>) => {
+      const set = Object.values(values).filter((value) => value !== undefined).length;
+      if (set === 0 || set === Object.keys(values).length) return;
+      const names = Object.keys(values).join(', ');
+      ctx.addIssue({ code: 'custom', message: `${what} columns (${names}) must be all set or all absent` });
+    };
+    partial('checkpoint', { lastEventId, lastSource, lastLsn, lastTs, lastAppliedAt });
+    partial('enqueue lag', { enqueueLagBuckets, enqueueLagSum });
+    partial('last error', { lastErrorCode, lastErrorMessage, lastErrorClass, lastErrorAt });
+    const checkpointSet =
       lastEventId !== undefined &&
       lastSource !== undefined &&
       lastLsn !== undefined &&
       lastTs !== undefined &&
       lastAppliedAt !== undefined;
-    if (!complete && [lastEventId, lastSource, lastLsn, lastTs, lastAppliedAt].some((v) => v !== undefined)) {
-      ctx.addIssue({
-        code: 'custom',
-        message:
-          'checkpoint columns (lastEventId, lastSource, lastLsn, lastTs, lastAppliedAt) must be all set or all absent',
-      });
-    }
+    const lastErrorSet =
+      lastErrorCode !== undefined &&
+      lastErrorMessage !== undefined &&
+      lastErrorClass !== undefined &&
+      lastErrorAt !== undefined;
     return {
       counters: Object.fromEntries(COUNTER_NAMES.map((name) => [name, row[name]])) as Record<CounterName, number>,
       errorsByCode: row.errorsByCode,
-      lag: { buckets: row.lagBuckets, sum: row.lagSum },
+      errorsByClass: { transient: row.errorsTransient ?? 0, permanent: row.errorsPermanent ?? 0 },
+      lag: { bounds: LAG_BUCKET_BOUNDS, buckets: row.lagBuckets, sum: row.lagSum },
+      enqueueLag:
+        enqueueLagBuckets !== undefined && enqueueLagSum !== undefined
+          ? { bounds: ENQUEUE_LAG_BUCKET_BOUNDS, buckets: enqueueLagBuckets, sum: enqueueLagSum }
+          : emptyHistogram(ENQUEUE_LAG_BUCKET_BOUNDS),
       lastBatchAt: row.lastBatchAt,
-      checkpoint: complete
+      checkpoint: checkpointSet
         ? { eventId: lastEventId, source: lastSource, lsn: lastLsn, ts: lastTs, appliedAt: lastAppliedAt }
+        : undefined,
+      lastError: lastErrorSet
+        ? { code: lastErrorCode, message: lastErrorMessage, class: lastErrorClass, at: lastErrorAt }
         : undefined,
     };
   });

@@ -73,7 +73,7 @@ export async function processBatch(
     const parsed = parseEventMessage(message.body);
     if (!parsed.ok) {
       verdicts.set(message, { kind: 'deadletter', reason: parsed.reason, description: parsed.description });
-      countError(summary, parsed.reason);
+      countError(summary, parsed.reason, 1, 'permanent', parsed.description);
     } else if (deps.sources && !deps.sources.includes(parsed.event.source.name)) {
       verdicts.set(message, { kind: 'complete' });
       summary.ignored += 1;
@@ -96,22 +96,29 @@ export async function processBatch(
       },
       isRetryable,
       deps.wait ?? sleep,
-      (error, attempt, delayMs) =>
+      (error, attempt, delayMs) => {
+        // One occurrence per failed call: it hit every message of the batch at once, and a retry that then
+        // succeeds must still show up (errors by class), without making the error rate exceed one per message.
+        countError(summary, errorCode(error), 1, 'transient', messageOf(error));
         deps.logger.warn('target.retry', {
           target: deps.target.name,
           attempt,
           delayMs,
           errorCode: errorCode(error),
           error,
-        }),
+        });
+      },
     );
   } catch (error) {
     return abandonAll(deps, messages, verdicts, settle, summary, error);
   }
 
+  // One clock read for the batch: every event of it was applied by the same call.
+  const appliedAtMs = now().getTime();
   for (const [message, event] of eventsByMessage) {
     const outcome = outcomes.get(superseded.get(event.eventId) ?? event.eventId);
-    verdicts.set(message, verdictFor(summary, event, outcome, superseded.has(event.eventId), now()));
+    const wasSuperseded = superseded.has(event.eventId);
+    verdicts.set(message, verdictFor(summary, event, outcome, wasSuperseded, appliedAtMs, message.enqueuedTimeUtc));
   }
   await settleAll(deps.logger, messages, verdicts, settle, eventsByMessage, summary);
   summary.finishedAt = now();
@@ -133,23 +140,21 @@ function verdictFor(
   event: ChangeEvent,
   outcome: ApplyOutcome | undefined,
   wasSuperseded: boolean,
-  now: Date,
+  appliedAtMs: number,
+  enqueuedAt: Date | undefined,
 ): Verdict {
   if (!outcome) {
     // A target that forgets an event breaks the contract; dead-letter rather than silently complete.
-    countError(summary, 'TARGET_NO_OUTCOME');
-    return {
-      kind: 'deadletter',
-      reason: 'TARGET_NO_OUTCOME',
-      description: `target returned no outcome for ${event.eventId}`,
-    };
+    const description = `target returned no outcome for ${event.eventId}`;
+    countError(summary, 'TARGET_NO_OUTCOME', 1, 'permanent', description);
+    return { kind: 'deadletter', reason: 'TARGET_NO_OUTCOME', description };
   }
   if (outcome.status === 'rejected') {
-    if (!wasSuperseded) countError(summary, outcome.error.code);
+    if (!wasSuperseded) countError(summary, outcome.error.code, 1, 'permanent', outcome.error.message);
     return { kind: 'deadletter', reason: outcome.error.code, description: truncate(outcome.error.message) };
   }
   if (wasSuperseded) summary.superseded += 1;
-  else if (outcome.status === 'applied') noteApplied(summary, event, now);
+  else if (outcome.status === 'applied') noteApplied(summary, event, appliedAtMs, enqueuedAt);
   else summary.stale += 1;
   return { kind: 'complete' };
 }
@@ -193,8 +198,8 @@ async function abandonAll(
   summary: BatchSummary,
   error: unknown,
 ): Promise<never> {
-  const code = errorCode(error);
-  countError(summary, code, messages.length - verdicts.size);
+  // Abandoned messages come back (and are dead-lettered by Service Bus after MaxDeliveryCount): transient here.
+  countError(summary, errorCode(error), messages.length - verdicts.size, 'transient', messageOf(error));
   deps.logger.error('target.unavailable', { target: deps.target.name, sessionId: summary.sessionId, error });
   await Promise.all(
     messages.map(async (message) => {
@@ -219,6 +224,8 @@ async function abandonAll(
   }
   throw error;
 }
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** Every event once, in delivery order: what a log-style target gets instead of the coalesced batch. */
 function distinctEvents(events: readonly ChangeEvent[]): ChangeEvent[] {

@@ -6,7 +6,7 @@ import { odata, type TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzurite, type LocalAzurite } from '../../local-stack/azurite.js';
 import { tableClientFor } from '../../shared/clients/tables.js';
-import type { MetricsCollector } from '../../shared/metrics/collector.js';
+import { healthThresholdsSchema } from '../../shared/config/thresholds.js';
 import { recordMetrics, type MetricsDeps } from '../../shared/metrics/record-metrics.js';
 import { TableStateRecorder } from '../../shared/state/recorder.js';
 import {
@@ -39,6 +39,7 @@ function setup(extra: Partial<MetricsDeps> = {}) {
     stateTable: tableClientFor(storageConnection(azurite), randomTableName('state')),
     metricsTable: tableClientFor(storageConnection(azurite), randomTableName('metrics')),
     logger,
+    thresholds: healthThresholdsSchema.parse({}),
     ...extra,
   };
   return { deps, lines, recorder: new TableStateRecorder(deps.stateTable) };
@@ -51,12 +52,14 @@ async function rows(table: TableClient, target: string): Promise<Record<string, 
   return found;
 }
 
+const ref = (name: string) => ({ name, type: 'memory', subscription: `${name}-sub` });
+
 const logsOf = (lines: CapturedLog[], event: string, target: string) =>
   lines.filter((line) => line.event === event && line['target'] === target);
 
 describe('recordMetrics', () => {
   it('writes lag, deltas and latency percentiles per target across two runs, newest row first', async () => {
-    const { deps, lines, recorder } = setup({ targets: ['copy', 'idle'] });
+    const { deps, lines, recorder } = setup({ targets: [ref('copy'), ref('idle')] });
     await recorder.record(
       batch('copy', 'bucket-01', {
         received: 10,
@@ -69,13 +72,13 @@ describe('recordMetrics', () => {
       batch('copy', 'bucket-02', { received: 5, stale: 1, deadLettered: 1, errorsByCode: { InvalidEvent: 1 } }),
     );
 
-    const first = await recordMetrics(deps, t1);
-    expect(first.map((snapshot) => snapshot.target)).toEqual(['copy', 'idle']);
-    expect(first[0]).toMatchObject({
+    const first = (await recordMetrics(deps, t1)).snapshots;
+    expect([...first.keys()].sort()).toEqual(['copy', 'idle']);
+    expect(first.get('copy')).toMatchObject({
       lagSeconds: 100,
       interval: { seconds: undefined, counters: { received: 15, applied: 8 }, errorsByCode: { InvalidEvent: 1 } },
     });
-    expect(first[1]).toMatchObject({ lagSeconds: undefined, interval: { counters: { received: 0 } } });
+    expect(first.get('idle')).toMatchObject({ lagSeconds: undefined, interval: { counters: { received: 0 } } });
 
     await recorder.record(
       batch('copy', 'bucket-01', {
@@ -132,11 +135,15 @@ describe('recordMetrics', () => {
     await recorder.record(batch('bad', 'bucket-02', { received: 4 }));
     await deps.stateTable.updateEntity({ partitionKey: 'bad', rowKey: 'bucket-02', errorsByCode: '{oops' }, 'Merge');
 
-    const snapshots = await recordMetrics(deps, t1);
-    expect(snapshots.map((snapshot) => snapshot.target)).toEqual(['good']);
+    const { snapshots, report } = await recordMetrics(deps, t1);
+    expect([...snapshots.keys()]).toEqual(['good']);
+    expect(report.targets.find((target) => target.name === 'bad')).toMatchObject({
+      health: 'unknown',
+      reasons: expect.arrayContaining(['apply state not measured']) as unknown,
+    });
     expect(await rows(deps.metricsTable, 'good')).toHaveLength(1);
     expect(await rows(deps.metricsTable, 'bad')).toHaveLength(0);
-    const [failure] = logsOf(lines, 'metrics.target_failed', 'bad');
+    const [failure] = lines.filter((line) => line.event === 'metrics.part_failed' && line['component'] === 'state:bad');
     expect(failure).toMatchObject({ level: 'error', errorCode: 'STATE_ROW_INVALID' });
     expect(JSON.stringify(failure)).toContain('state row bad/bucket-02 is invalid: errorsByCode: not valid JSON');
   });
@@ -152,7 +159,7 @@ describe('recordMetrics', () => {
     );
 
     await recorder.record(batch('copy', 'bucket-01', { received: 7 }));
-    const [second] = await recordMetrics(deps, plus(t1, 60));
+    const second = (await recordMetrics(deps, plus(t1, 60))).snapshots.get('copy');
     expect(second?.interval).toBeUndefined();
     expect(logsOf(lines, 'metrics.baseline_invalid', 'copy')[0]).toMatchObject({
       level: 'warn',
@@ -161,31 +168,42 @@ describe('recordMetrics', () => {
     expect((await rows(deps.metricsTable, 'copy'))[0]).not.toHaveProperty('received');
 
     await recorder.record(batch('copy', 'bucket-01', { received: 11 }));
-    const [third] = await recordMetrics(deps, plus(t1, 120));
+    const third = (await recordMetrics(deps, plus(t1, 120))).snapshots.get('copy');
     expect(third?.interval).toMatchObject({ seconds: 60, counters: { received: 11 } });
   });
 
-  it('adds collector gauges, logs a failed collector and fails the run only after every target is written', async () => {
-    const backlog: MetricsCollector = {
-      name: 'serviceBus',
-      collect: async (targets) => new Map(targets.map((target) => [target, { 'serviceBus.activeMessages': 12 }])),
-    };
-    const broken: MetricsCollector = {
-      name: 'estimator',
-      collect: async () => {
+  it('writes backlog, health and a source row, warns about unhealthy items, and fails only after every write', async () => {
+    const source = { name: 'orders', database: 'shop', container: 'orders', changeFeedMode: 'LatestVersion' } as const;
+    const { deps, lines, recorder } = setup({
+      targets: [ref('copy'), ref('gone')],
+      sources: [source as never],
+      backlog: async () =>
+        new Map([
+          ['copy', { active: 1_500, deadLettered: 2, scheduled: 0 }],
+          ['gone', { component: 'backlog', code: 'SUBSCRIPTION_NOT_FOUND', message: 'no subscription gone-sub' }],
+        ]),
+      estimate: async () => {
         throw new Error('estimator down');
       },
-    };
-    const { deps, lines, recorder } = setup({ collectors: [backlog, broken] });
-    await recorder.record(batch('copy', 'bucket-01', { received: 1 }));
+    });
+    await recorder.record(batch('copy', 'bucket-01', { received: 1, lastApplied: applied(t1Seconds - 5, 3) }));
 
     await expect(recordMetrics(deps, t1)).rejects.toThrow('estimator down');
     const [row] = await rows(deps.metricsTable, 'copy');
-    expect(JSON.parse(row?.['gauges'] as string)).toEqual({ 'serviceBus.activeMessages': 12 });
-    expect(lines.find((line) => line.event === 'metrics.collector_failed')).toMatchObject({
-      collector: 'estimator',
-      errorCode: 'UNEXPECTED',
+    expect(row).toMatchObject({
+      health: 'degraded',
+      backlogActive: 1_500,
+      backlogDeadLettered: 2,
+      lagSeconds: 5,
+      healthReasons: JSON.stringify(['backlog 1500 >= 1000 (degraded)', 'dead-lettered 2 >= 1 (degraded)']),
     });
+    const [sourceRow] = await rows(deps.metricsTable, 'source:orders');
+    expect(sourceRow).toMatchObject({ kind: 'source', health: 'unknown' });
+    expect(sourceRow).not.toHaveProperty('pendingChanges');
+    expect(logsOf(lines, 'health.degraded', 'copy')[0]).toMatchObject({ level: 'warn', kind: 'target' });
+    expect(lines.filter((line) => line.event === 'metrics.part_failed').map((line) => line['component'])).toEqual(
+      expect.arrayContaining(['estimator', 'backlog:gone']),
+    );
   });
 
   it('fails with a retryable STATE_UNAVAILABLE when the state table cannot be reached', async () => {

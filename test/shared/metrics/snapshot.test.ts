@@ -1,22 +1,30 @@
 import { describe, expect, it } from 'vitest';
 import { invertedTimeKey, metricFields, parseBaseline, toMetricsEntity } from '../../../shared/metrics/entity.js';
 import { buildSnapshot, totalsDelta } from '../../../shared/metrics/snapshot.js';
-import { emptyHistogram, observe } from '../../../shared/state/histogram.js';
-import { emptyRow, emptyTotals, type StateRow, type Totals } from '../../../shared/state/row.js';
+import { ENQUEUE_LAG_BUCKET_BOUNDS, emptyHistogram, observe } from '../../../shared/state/histogram.js';
+import { emptyRow, emptyTotals, type LastError, type StateRow, type Totals } from '../../../shared/state/row.js';
 import { asStored } from '../state/stored.js';
 
 function totals(
   counts: Partial<Totals['counters']>,
   errorsByCode: Record<string, number> = {},
   lags: number[] = [],
+  more: { transient?: number; permanent?: number; enqueueLags?: number[] } = {},
 ): Totals {
   const base = emptyTotals();
-  return { counters: { ...base.counters, ...counts }, errorsByCode, lag: observe(emptyHistogram(), lags) };
+  return {
+    counters: { ...base.counters, ...counts },
+    errorsByCode,
+    errorsByClass: { transient: more.transient ?? 0, permanent: more.permanent ?? 0 },
+    lag: observe(emptyHistogram(), lags),
+    enqueueLag: observe(emptyHistogram(ENQUEUE_LAG_BUCKET_BOUNDS), more.enqueueLags ?? []),
+  };
 }
 
-const row = (t: Totals, checkpointTs?: number): StateRow => ({
+const row = (t: Totals, checkpointTs?: number, lastError?: LastError): StateRow => ({
   ...t,
   lastBatchAt: undefined,
+  lastError,
   checkpoint:
     checkpointTs === undefined
       ? undefined
@@ -32,6 +40,22 @@ describe('totalsDelta', () => {
     expect(delta.counters).toEqual({ ...emptyTotals().counters, batches: 3, received: 15, applied: 12, stale: 1 });
     expect(delta.errorsByCode).toEqual({ B: 3, C: 1 });
     expect(delta.lag).toEqual(observe(emptyHistogram(), [7, 700]));
+  });
+
+  it('subtracts errors by class and the enqueue lag histogram too', () => {
+    const previous = totals({}, { A: 2 }, [], { transient: 2, permanent: 0, enqueueLags: [0.02] });
+    const current = totals({}, { A: 2, B: 3 }, [], { transient: 4, permanent: 1, enqueueLags: [0.02, 0.3, 40] });
+    const { delta, reset } = totalsDelta(current, previous);
+    expect(reset).toBe(false);
+    expect(delta.errorsByClass).toEqual({ transient: 2, permanent: 1 });
+    expect(delta.enqueueLag).toEqual(observe(emptyHistogram(ENQUEUE_LAG_BUCKET_BOUNDS), [0.3, 40]));
+  });
+
+  it('treats a class count or enqueue bucket that went down as a reset', () => {
+    const current = totals({}, {}, [], { transient: 1, enqueueLags: [0.5] });
+    expect(totalsDelta(current, totals({}, {}, [], { transient: 2 })).reset).toBe(true);
+    expect(totalsDelta(current, totals({}, {}, [], { transient: 1, enqueueLags: [0.5, 0.5] })).reset).toBe(true);
+    expect(totalsDelta(current, totals({}, {}, [], { transient: 1 })).reset).toBe(false);
   });
 
   it('counts from zero without a previous snapshot', () => {
@@ -60,9 +84,7 @@ describe('buildSnapshot', () => {
   it('reports the interval since the previous snapshot with latency percentiles of that interval only', () => {
     const before = totals({ applied: 100 }, {}, Array(100).fill(0.5));
     const now = totals({ applied: 200 }, {}, [...Array(100).fill(0.5), ...Array(90).fill(1.5), ...Array(10).fill(3)]);
-    const snapshot = buildSnapshot('t', row(now), { at: new Date(at.getTime() - 60_000), totals: before }, at, {
-      'serviceBus.active': 4,
-    });
+    const snapshot = buildSnapshot('t', row(now), { at: new Date(at.getTime() - 60_000), totals: before }, at);
     expect(snapshot.interval).toMatchObject({ seconds: 60, reset: false, counters: { applied: 100 } });
     expect(snapshot.interval?.latency).toEqual({
       count: 100,
@@ -72,7 +94,28 @@ describe('buildSnapshot', () => {
       p99Seconds: 2 + (3 * 9) / 10,
     });
     expect(snapshot.totals).toEqual(now);
-    expect(snapshot.gauges).toEqual({ 'serviceBus.active': 4 });
+  });
+
+  it('reports enqueue latency and errors by class of the interval, and the last error however old', () => {
+    const lastError: LastError = { code: 'X', message: 'boom', class: 'permanent', at: new Date(0) };
+    const before = totals({}, {}, [], { transient: 5, enqueueLags: Array(10).fill(0.07) });
+    const now = totals({}, {}, [], {
+      transient: 7,
+      permanent: 1,
+      enqueueLags: [...Array(10).fill(0.07), ...Array(9).fill(0.2), 3],
+    });
+    const snapshot = buildSnapshot('t', row(now, undefined, lastError), { at: new Date(0), totals: before }, at);
+    expect(snapshot.interval?.errorsByClass).toEqual({ transient: 2, permanent: 1 });
+    expect(snapshot.interval?.enqueueLatency).toEqual({
+      count: 10,
+      meanSeconds: expect.closeTo((9 * 0.2 + 3) / 10, 10),
+      p50Seconds: expect.closeTo(0.1 + (0.15 * 5) / 9, 10),
+      p95Seconds: expect.closeTo(2 + 3 * 0.5, 10), // rank 9.5: half-way through (2, 5], which holds one value
+      p99Seconds: expect.closeTo(2 + 3 * 0.9, 10),
+    });
+    expect(snapshot.interval?.latency.count).toBe(0);
+    expect(snapshot.lastError).toBe(lastError);
+    expect(buildSnapshot('t', row(now), 'none', at).lastError).toBeUndefined();
   });
 
   it('has no interval seconds on the first snapshot, and no interval when the previous one is unreadable', () => {
@@ -118,9 +161,58 @@ describe('metrics row', () => {
       latencyCount: { value: 2, type: 'Double' },
     });
     expect(entity).not.toHaveProperty('intervalSeconds');
-    expect(entity).not.toHaveProperty('gauges');
     expect(parseBaseline(asStored(entity))).toEqual({ ok: true, at, totals: t });
     expect(metricFields(snapshot)).toMatchObject({ lagSeconds: 30, received: 3, errorsByCode: { A: 1 } });
+  });
+
+  it('writes enqueue latency, errors by class and the last error, and reads the new totals back', () => {
+    const at = new Date('2024-05-01T10:00:00Z');
+    const lastError: LastError = { code: 'DOWN', message: 'target down', class: 'transient', at: new Date(1000) };
+    const t = totals({ applied: 2 }, { DOWN: 3 }, [2, 9], { transient: 3, enqueueLags: [0.04, 0.04] });
+    const snapshot = buildSnapshot('orders-copy', row(t, undefined, lastError), 'none', at);
+    const entity = toMetricsEntity(snapshot);
+    expect(entity).toMatchObject({
+      enqueueLatencyCount: { value: 2, type: 'Double' },
+      enqueueLatencyMeanSeconds: { value: 0.04, type: 'Double' },
+      enqueueLatencyP50Seconds: { value: expect.closeTo(0.0375, 10), type: 'Double' },
+      errorsTransient: { value: 3, type: 'Double' },
+      errorsPermanent: { value: 0, type: 'Double' },
+      lastErrorCode: 'DOWN',
+      lastErrorMessage: 'target down',
+      lastErrorClass: 'transient',
+      lastErrorAt: new Date(1000),
+    });
+    expect(Object.keys(metricFields(snapshot))).toEqual(
+      expect.arrayContaining([
+        'enqueueLatencyCount',
+        'enqueueLatencyP50Seconds',
+        'enqueueLatencyP95Seconds',
+        'enqueueLatencyP99Seconds',
+        'enqueueLatencyMeanSeconds',
+        'errorsTransient',
+        'errorsPermanent',
+        'lastErrorCode',
+        'lastErrorMessage',
+        'lastErrorClass',
+        'lastErrorAt',
+      ]),
+    );
+    expect(parseBaseline(asStored(entity))).toEqual({ ok: true, at, totals: t });
+    // Without an error or an interval the columns are left out.
+    const quiet = toMetricsEntity(buildSnapshot('t', emptyRow(), 'unreadable', at));
+    expect(quiet).not.toHaveProperty('lastErrorCode');
+    expect(quiet).not.toHaveProperty('enqueueLatencyCount');
+  });
+
+  it('reads a baseline written before enqueue lag and error classes existed as zero', () => {
+    const at = new Date('2024-05-01T10:00:00Z');
+    const entity = asStored(toMetricsEntity(buildSnapshot('t', row(totals({ received: 4 }, {}, [3])), 'none', at)));
+    const { counters, errorsByCode, lagBuckets, lagSum } = JSON.parse(entity['totals'] as string) as Record<
+      string,
+      unknown
+    >;
+    const old = { ...entity, totals: JSON.stringify({ counters, errorsByCode, lagBuckets, lagSum }) };
+    expect(parseBaseline(old)).toEqual({ ok: true, at, totals: totals({ received: 4 }, {}, [3]) });
   });
 
   it('explains a baseline it cannot use', () => {
@@ -128,6 +220,23 @@ describe('metrics row', () => {
     expect(parseBaseline({ ...entity, totals: 'not json' })).toEqual({
       ok: false,
       problem: expect.stringMatching(/^totals: not valid JSON/),
+    });
+    const stored = JSON.parse(entity['totals'] as string) as Record<string, unknown>;
+    const withTotals = (change: Record<string, unknown>) => ({
+      ...entity,
+      totals: JSON.stringify({ ...stored, ...change }),
+    });
+    expect(parseBaseline(withTotals({ enqueueLagBuckets: [1, 2] }))).toMatchObject({
+      ok: false,
+      problem: expect.stringMatching(/^totals\.enqueueLagBuckets: .*16/),
+    });
+    expect(parseBaseline(withTotals({ errorsByClass: { transient: -1, permanent: 0 } }))).toMatchObject({
+      ok: false,
+      problem: expect.stringMatching(/^totals\.errorsByClass\.transient: /),
+    });
+    expect(parseBaseline(withTotals({ enqueueLagSum: undefined }))).toMatchObject({
+      ok: false,
+      problem: expect.stringMatching(/enqueueLagBuckets and enqueueLagSum go together/),
     });
   });
 });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  ENQUEUE_LAG_BUCKET_BOUNDS,
+  ENQUEUE_LAG_BUCKET_COUNT,
   LAG_BUCKET_BOUNDS,
   LAG_BUCKET_COUNT,
   bucketIndex,
@@ -20,7 +22,16 @@ function exactQuantile(values: readonly number[], q: number): number {
 describe('lag histogram', () => {
   it('puts values in buckets with inclusive upper bounds and an overflow bucket', () => {
     expect(LAG_BUCKET_COUNT).toBe(LAG_BUCKET_BOUNDS.length + 1);
-    expect([0, 1, 1.5, 2, 2.0001, 86_400, 86_401, 1e9].map(bucketIndex)).toEqual([0, 0, 1, 1, 2, 16, 17, 17]);
+    expect([0, 1, 1.5, 2, 2.0001, 86_400, 86_401, 1e9].map((v) => bucketIndex(v))).toEqual([0, 0, 1, 1, 2, 16, 17, 17]);
+  });
+
+  it('keeps the apply-lag bounds the stored rows were counted with', () => {
+    // Stored counts mean these buckets; changing them needs a schema version bump.
+    expect(LAG_BUCKET_BOUNDS).toEqual([
+      1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 43200, 86400,
+    ]);
+    expect(emptyHistogram()).toEqual({ bounds: LAG_BUCKET_BOUNDS, buckets: Array(18).fill(0), sum: 0 });
+    expect(Object.isFrozen(LAG_BUCKET_BOUNDS)).toBe(true);
   });
 
   it('observes without changing its input, and counts negative lag (clock skew) as zero', () => {
@@ -77,5 +88,37 @@ describe('lag histogram', () => {
     const before = observe(emptyHistogram(), [0.5, 0.5, 7]);
     const after = observe(emptyHistogram(), [0.5, 7, 7]);
     expect(histogramDelta(after, before)).toEqual(after);
+  });
+});
+
+describe('enqueue lag histogram', () => {
+  const empty = () => emptyHistogram(ENQUEUE_LAG_BUCKET_BOUNDS);
+
+  it('resolves below a second with its own bounds and overflow bucket', () => {
+    expect(ENQUEUE_LAG_BUCKET_BOUNDS).toEqual([0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600]);
+    expect(ENQUEUE_LAG_BUCKET_COUNT).toBe(16);
+    expect(empty().buckets).toHaveLength(16);
+    const h = observe(empty(), [0.004, 0.01, 0.03, 0.3, 0.9, 4000, -1]);
+    expect(h.bounds).toBe(ENQUEUE_LAG_BUCKET_BOUNDS);
+    expect(h.buckets).toEqual([3, 0, 1, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+    expect(h.sum).toBeCloseTo(4001.244, 10);
+  });
+
+  it('estimates quantiles against its own bounds', () => {
+    // 90 values in (0.05, 0.1], 10 in (0.25, 0.5].
+    const h = observe(empty(), [...Array(90).fill(0.07), ...Array(10).fill(0.4)]);
+    expect(quantile(h, 0.5)).toBeCloseTo(0.05 + (0.05 * 50) / 90, 10);
+    expect(quantile(h, 0.99)).toBeCloseTo(0.25 + (0.25 * 9) / 10, 10);
+    expect(quantile(observe(empty(), [7200]), 0.5)).toBe(3600);
+  });
+
+  it('refuses to merge or diff histograms of different bounds', () => {
+    const lag = observe(emptyHistogram(), [1]);
+    const enqueue = observe(empty(), [1]);
+    expect(() => mergeHistograms(lag, enqueue)).toThrow(/different bounds/);
+    expect(() => histogramDelta(enqueue, lag)).toThrow(RangeError);
+    // Equal bounds in another array (e.g. built by hand) are the same kind.
+    const copy = { ...enqueue, bounds: [...ENQUEUE_LAG_BUCKET_BOUNDS] };
+    expect(mergeHistograms(enqueue, copy).buckets[6]).toBe(2);
   });
 });

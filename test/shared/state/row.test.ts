@@ -3,8 +3,15 @@ import { emptySummary, type BatchSummary } from '../../../shared/subscribe/batch
 import { fromTableKey, tableKey } from '../../../shared/state/columns.js';
 import { NO_SESSION, parseStateEntity, stateRowKeys, toStateEntity } from '../../../shared/state/entity.js';
 import { StateStoreError } from '../../../shared/state/errors.js';
-import { emptyHistogram, observe } from '../../../shared/state/histogram.js';
-import { applySummary, combineRows, emptyRow, newerCheckpoint, type StateRow } from '../../../shared/state/row.js';
+import { ENQUEUE_LAG_BUCKET_BOUNDS, emptyHistogram, observe } from '../../../shared/state/histogram.js';
+import {
+  applySummary,
+  combineRows,
+  emptyRow,
+  newerCheckpoint,
+  newerError,
+  type StateRow,
+} from '../../../shared/state/row.js';
 import { asStored } from './stored.js';
 
 function summary(overrides: Partial<BatchSummary> = {}): BatchSummary {
@@ -50,6 +57,34 @@ describe('applySummary', () => {
     expect(second.lag).toEqual(observe(emptyHistogram(), [1, 2, 40]));
   });
 
+  it('adds errors by class, observes enqueue lag and stamps the last error with the batch time', () => {
+    const at = (minute: number) => new Date(Date.UTC(2024, 4, 1, 10, minute));
+    const error = { code: 'MEMORY_UNAVAILABLE', message: 'down', class: 'transient' } as const;
+    const first = applySummary(
+      emptyRow(),
+      summary({
+        errorsByClass: { transient: 3, permanent: 0 },
+        lastError: error,
+        enqueueLagSeconds: [0.02, 0.3],
+        finishedAt: at(1),
+      }),
+    );
+    expect(first.errorsByClass).toEqual({ transient: 3, permanent: 0 });
+    expect(first.enqueueLag).toEqual(observe(emptyHistogram(ENQUEUE_LAG_BUCKET_BOUNDS), [0.02, 0.3]));
+    expect(first.lastError).toEqual({ ...error, at: at(1) });
+    // A batch without errors keeps the last one; a later error replaces it.
+    const second = applySummary(first, summary({ enqueueLagSeconds: [5], finishedAt: at(2) }));
+    expect(second.lastError).toEqual({ ...error, at: at(1) });
+    expect(second.enqueueLag.buckets.reduce((a, b) => a + b)).toBe(3);
+    const bad = { code: 'InvalidEvent', message: 'body is not JSON', class: 'permanent' } as const;
+    const third = applySummary(
+      second,
+      summary({ errorsByClass: { transient: 0, permanent: 1 }, lastError: bad, finishedAt: at(3) }),
+    );
+    expect(third.errorsByClass).toEqual({ transient: 3, permanent: 1 });
+    expect(third.lastError).toEqual({ ...bad, at: at(3) });
+  });
+
   it('keeps the newest checkpoint, by source time and then LSN, with the time its batch finished', () => {
     const at = (iso: string) => new Date(iso);
     let row = applySummary(
@@ -75,6 +110,31 @@ describe('applySummary', () => {
     expect(both.lag).toEqual(observe(emptyHistogram(), [3, 9]));
     expect(newerCheckpoint(undefined, a.checkpoint)).toBe(a.checkpoint);
   });
+
+  it('keeps the newest last error across rows, whichever row it comes from', () => {
+    const failing = (minute: number, code: string, errorClass: 'transient' | 'permanent') =>
+      applySummary(
+        emptyRow(),
+        summary({
+          errorsByClass: {
+            transient: errorClass === 'transient' ? 2 : 0,
+            permanent: errorClass === 'permanent' ? 1 : 0,
+          },
+          lastError: { code, message: code, class: errorClass },
+          enqueueLagSeconds: [0.1],
+          finishedAt: new Date(Date.UTC(2024, 4, 1, 10, minute)),
+        }),
+      );
+    const older = failing(1, 'OLD', 'transient');
+    const newer = failing(2, 'NEW', 'permanent');
+    for (const both of [combineRows(older, newer), combineRows(newer, older)]) {
+      expect(both.lastError?.code).toBe('NEW');
+      expect(both.errorsByClass).toEqual({ transient: 2, permanent: 1 });
+      expect(both.enqueueLag.buckets.reduce((x, y) => x + y)).toBe(2);
+    }
+    expect(combineRows(older, emptyRow()).lastError).toBe(older.lastError);
+    expect(newerError(undefined, undefined)).toBeUndefined();
+  });
 });
 
 describe('state row keys', () => {
@@ -98,8 +158,11 @@ describe('state entity', () => {
     summary({
       received: 3,
       applied: 2,
-      errorsByCode: { X: 1 },
+      errorsByCode: { X: 1, Y: 2 },
+      errorsByClass: { transient: 2, permanent: 1 },
+      lastError: { code: 'X', message: 'rejected by the target', class: 'permanent' },
       lagSeconds: [4, 4000],
+      enqueueLagSeconds: [0.03, 0.7],
       lastApplied: checkpoint(1_714_557_600, 12),
     }),
   );
@@ -107,8 +170,19 @@ describe('state entity', () => {
   it('round-trips through the stored form, writing counters as doubles', () => {
     const entity = toStateEntity(keys, row);
     expect(entity['received']).toEqual({ value: 3, type: 'Double' });
-    expect(entity['errorsByCode']).toBe('{"X":1}');
+    expect(entity['errorsByCode']).toBe('{"X":1,"Y":2}');
+    expect(entity).toMatchObject({
+      errorsTransient: { value: 2, type: 'Double' },
+      errorsPermanent: { value: 1, type: 'Double' },
+      enqueueLagBuckets: '[0,0,1,0,0,0,1,0,0,0,0,0,0,0,0,0]',
+      enqueueLagSum: { value: 0.73, type: 'Double' },
+      lastErrorCode: 'X',
+      lastErrorMessage: 'rejected by the target',
+      lastErrorClass: 'permanent',
+      lastErrorAt: new Date('2024-05-01T10:00:00Z'),
+    });
     expect(parseStateEntity(asStored(entity))).toEqual(row);
+    expect(toStateEntity(keys, emptyRow())).not.toHaveProperty('lastErrorCode');
     expect(parseStateEntity(asStored(toStateEntity(keys, emptyRow())))).toEqual(emptyRow());
   });
 
@@ -135,5 +209,54 @@ describe('state entity', () => {
     expect(() => parseStateEntity({ ...stored, schemaVersion: 2 })).toThrow(/schemaVersion/);
     expect(() => parseStateEntity({ ...stored, applied: -1 })).toThrow(/applied/);
     expect(() => parseStateEntity({ ...stored, lastLsn: undefined })).toThrow(/checkpoint columns/);
+  });
+
+  it('reads a row written before the enqueue lag, error classes and last error existed as zero and none', () => {
+    const newer = asStored(toStateEntity(keys, row));
+    const added = ['errorsTransient', 'errorsPermanent', 'enqueueLagBuckets', 'enqueueLagSum'];
+    const lastError = ['lastErrorCode', 'lastErrorMessage', 'lastErrorClass', 'lastErrorAt'];
+    const older = Object.fromEntries(
+      Object.entries(newer).filter(([name]) => ![...added, ...lastError].includes(name)),
+    );
+    const parsed = parseStateEntity(older);
+    expect(parsed).toEqual({
+      ...row,
+      errorsByClass: { transient: 0, permanent: 0 },
+      enqueueLag: emptyHistogram(ENQUEUE_LAG_BUCKET_BOUNDS),
+      lastError: undefined,
+    });
+    // And it keeps counting on top of what was stored.
+    const next = applySummary(parsed, summary({ received: 1, enqueueLagSeconds: [0.2] }));
+    expect(next.counters.received).toBe(4);
+    expect(next.enqueueLag.buckets[4]).toBe(1);
+  });
+
+  it.each([
+    ['enqueueLagBuckets', 'not json', /enqueueLagBuckets: not valid JSON/],
+    ['enqueueLagBuckets', '[1,2,3]', /enqueueLagBuckets: .*16/],
+    ['enqueueLagBuckets', JSON.stringify(Array(16).fill(-1)), /enqueueLagBuckets\.0: /],
+    ['enqueueLagSum', -0.5, /enqueueLagSum: /],
+    ['enqueueLagSum', undefined, /enqueue lag columns \(enqueueLagBuckets, enqueueLagSum\) must be all set/],
+    ['errorsTransient', 1.5, /errorsTransient: /],
+    ['errorsPermanent', 'three', /errorsPermanent: /],
+    ['lastErrorClass', 'fatal', /lastErrorClass: /],
+    ['lastErrorAt', '2024-05-01', /lastErrorAt: /],
+    [
+      'lastErrorMessage',
+      undefined,
+      /last error columns \(lastErrorCode, lastErrorMessage, lastErrorClass, lastErrorAt\)/,
+    ],
+  ])('names a bad %s (%j) in a STATE_ROW_INVALID error', (column, value, problem) => {
+    const stored = { ...asStored(toStateEntity(keys, row)), [column]: value };
+    let failure: unknown;
+    try {
+      parseStateEntity(stored);
+    } catch (error) {
+      failure = error;
+    }
+    expect(failure).toBeInstanceOf(StateStoreError);
+    expect(failure).toMatchObject({ code: 'STATE_ROW_INVALID', retryable: false });
+    expect((failure as Error).message).toContain('state row orders-copy/bucket-01 is invalid: ');
+    expect((failure as Error).message).toMatch(problem);
   });
 });

@@ -34,12 +34,23 @@ class RecordingSettlement implements MessageSettlement {
   }
 }
 
+/** The harness clock: every batch is applied at this instant. */
+const NOW_MS = 1_700_000_100_000;
+
 let counter = 0;
-function message(body: unknown, messageId = `m${(counter += 1)}`): ServiceBusReceivedMessage {
-  return { body, messageId, sessionId: 'bucket-01', deliveryCount: 1 } as unknown as ServiceBusReceivedMessage;
+function message(body: unknown, messageId = `m${(counter += 1)}`, enqueuedTimeUtc?: Date): ServiceBusReceivedMessage {
+  return {
+    body,
+    messageId,
+    sessionId: 'bucket-01',
+    deliveryCount: 1,
+    enqueuedTimeUtc,
+  } as unknown as ServiceBusReceivedMessage;
 }
-const eventMessage = (spec: EventSpec, messageId?: string) =>
-  message(Buffer.from(JSON.stringify(makeEvent(spec))), messageId);
+const eventMessage = (spec: EventSpec, messageId?: string, enqueuedTimeUtc?: Date) =>
+  message(Buffer.from(JSON.stringify(makeEvent(spec))), messageId, enqueuedTimeUtc);
+/** A message enqueued `seconds` before the harness applies it. */
+const enqueuedBefore = (seconds: number) => new Date(NOW_MS - seconds * 1000);
 
 function harness(target = new MemoryTarget('t')) {
   const recorded: BatchSummary[] = [];
@@ -57,7 +68,7 @@ function harness(target = new MemoryTarget('t')) {
     logger: createLogger(sink, 'debug'),
     backoff: { attempts: 3, initialDelayMs: 10, maxDelayMs: 40 },
     wait: async (ms: number) => void waits.push(ms),
-    now: () => new Date(1_700_000_100_000),
+    now: () => new Date(NOW_MS),
   };
   return { deps, target, recorded, logs, waits, settle: new RecordingSettlement() };
 }
@@ -72,7 +83,29 @@ describe('processBatch', () => {
     expect(summary).toMatchObject({ target: 't', sessionId: 'bucket-01', received: 2, applied: 2, deadLettered: 0 });
     expect(summary.lastApplied).toMatchObject({ lsn: 2 });
     expect(summary.lagSeconds).toEqual([99, 98]);
+    expect(summary.enqueueLagSeconds).toEqual([]); // these messages carry no enqueue time
+    expect(summary).toMatchObject({ errorsByClass: { transient: 0, permanent: 0 }, lastError: undefined });
     expect(h.recorded).toEqual([summary]);
+  });
+
+  it('measures enqueue lag of every applied event, and of nothing else', async () => {
+    const h = harness();
+    await processBatch(h.deps, [eventMessage({ id: 'old', lsn: 9 })], h.settle);
+    const summary = await processBatch(
+      h.deps,
+      [
+        eventMessage({ id: 'a', lsn: 1 }, 'a1', enqueuedBefore(0.25)),
+        eventMessage({ id: 'a', lsn: 2 }, 'a2', enqueuedBefore(0.125)), // supersedes a1
+        eventMessage({ id: 'b', lsn: 3 }, 'b3', enqueuedBefore(2)),
+        eventMessage({ id: 'old', lsn: 4 }, 'stale', enqueuedBefore(1)), // older than the stored lsn 9
+        eventMessage({ id: 'c', lsn: 5 }, 'c5', new Date(NOW_MS + 500)), // broker clock ahead: zero, not negative
+        eventMessage({ id: 'd', lsn: 6 }, 'd6', new Date(Number.NaN)), // no usable time: skipped
+      ],
+      h.settle,
+    );
+    expect(summary).toMatchObject({ applied: 4, superseded: 1, stale: 1 });
+    expect(summary.enqueueLagSeconds).toEqual([0.125, 2, 0]);
+    expect(summary.lagSeconds).toHaveLength(4);
   });
 
   it('coalesces versions of one key, completing the superseded messages too', async () => {
@@ -119,7 +152,13 @@ describe('processBatch', () => {
     expect(bad).toMatchObject({ action: 'deadletter', reason });
     expect(bad?.description).toMatch(description);
     expect(h.settle.actionOf('good')).toEqual(['complete']);
-    expect(summary).toMatchObject({ applied: 1, deadLettered: 1, errorsByCode: { [reason]: 1 } });
+    expect(summary).toMatchObject({
+      applied: 1,
+      deadLettered: 1,
+      errorsByCode: { [reason]: 1 },
+      errorsByClass: { transient: 0, permanent: 1 },
+      lastError: { code: reason, class: 'permanent', message: expect.stringMatching(description) },
+    });
     expect(
       h.logs.some((line) => line.includes('"event":"message.deadlettered"') && line.includes('"messageId":"bad"')),
     ).toBe(true);
@@ -139,6 +178,22 @@ describe('processBatch', () => {
     });
     expect(h.settle.actionOf('ok')).toEqual(['complete']);
     expect(summary.errorsByCode).toEqual({ MEMORY_REJECTED: 1 });
+    expect(summary.errorsByClass).toEqual({ transient: 0, permanent: 1 });
+    expect(summary.lastError).toMatchObject({ code: 'MEMORY_REJECTED', class: 'permanent' });
+  });
+
+  it('keeps the last error message short', async () => {
+    const target = new MemoryTarget('t');
+    target.applyBatch = async (events) =>
+      events.map((event) => ({
+        eventId: event.eventId,
+        status: 'rejected' as const,
+        error: TargetError.permanent('TOO_BIG', 'x'.repeat(5_000)),
+      }));
+    const h = harness(target);
+    const summary = await processBatch(h.deps, [eventMessage({ lsn: 1 })], h.settle);
+    expect(summary.lastError?.message).toHaveLength(500);
+    expect(summary.lastError?.message.endsWith('…')).toBe(true);
   });
 
   it('retries a transient failure with backoff and succeeds without settling twice', async () => {
@@ -155,6 +210,10 @@ describe('processBatch', () => {
     expect(h.waits.every((ms) => ms >= 5 && ms <= 40)).toBe(true);
     expect(h.settle.actionOf('x')).toEqual(['complete']);
     expect(summary.applied).toBe(1);
+    // A retry that then succeeded is still a (transient) error: one per failed call.
+    expect(summary.errorsByCode).toEqual({ DOWN: 2 });
+    expect(summary.errorsByClass).toEqual({ transient: 2, permanent: 0 });
+    expect(summary.lastError).toEqual({ code: 'DOWN', message: 'down for a moment', class: 'transient' });
   });
 
   it('abandons every message and rethrows when the target stays down, recording the error', async () => {
@@ -165,7 +224,10 @@ describe('processBatch', () => {
     expect(h.settle.actionOf('x')).toEqual(['abandon']);
     expect(h.settle.actionOf('g')).toEqual(['deadletter']);
     expect(h.waits).toHaveLength(2);
-    expect(h.recorded[0]?.errorsByCode).toEqual({ InvalidEvent: 1, MEMORY_UNAVAILABLE: 1 });
+    // Two retried calls and one abandoned message are transient; the garbage message is permanent.
+    expect(h.recorded[0]?.errorsByCode).toEqual({ InvalidEvent: 1, MEMORY_UNAVAILABLE: 3 });
+    expect(h.recorded[0]?.errorsByClass).toEqual({ transient: 3, permanent: 1 });
+    expect(h.recorded[0]?.lastError).toMatchObject({ code: 'MEMORY_UNAVAILABLE', class: 'transient' });
   });
 
   it('does not retry a permanent failure of the whole batch', async () => {
@@ -179,6 +241,11 @@ describe('processBatch', () => {
     });
     expect(h.waits).toHaveLength(0);
     expect(h.settle.actionOf('x')).toEqual(['abandon']);
+    // Abandoned, so Service Bus delivers it again: transient for this batch, whatever the error's flag says.
+    expect(h.recorded[0]).toMatchObject({
+      errorsByClass: { transient: 1, permanent: 0 },
+      lastError: { code: 'SCHEMA_MISMATCH', message: 'table has the wrong shape', class: 'transient' },
+    });
   });
 
   it('ignores events of sources the target does not follow', async () => {
