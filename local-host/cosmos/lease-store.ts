@@ -7,7 +7,7 @@
 import { StatusCodes, type Container, type ItemDefinition } from '@azure/cosmos';
 import { sleep } from '../lifecycle.js';
 import type { HostLogger } from '../log.js';
-import { LEASE_MODES, leaseWrittenAt, newLease, type LeaseDocument } from './lease-documents.js';
+import { LEASE_MODES, leaseWrittenAt, newLease, type LeaseDocument } from '../../shared/leases/lease-documents.js';
 import type { ChangeFeedModeName } from './options.js';
 
 export class LeaseLostError extends Error {

@@ -3,6 +3,7 @@
  * lease database = the monitored database, lease container "leases", poll delay 5 s, lease intervals 13/60/17 s.
  */
 import { z } from 'zod';
+import type { ChangeFeedModeName } from '../../shared/leases/lease-documents.js';
 import { resolveBindingStrings, type Env } from '../settings.js';
 
 // As in the extension, 0 means "the default" for these; negative values are errors.
@@ -27,7 +28,7 @@ const bindingSchema = z.looseObject({
   changeFeedMode: z.enum(['LatestVersion', 'AllVersionsAndDeletes']).optional(),
 });
 
-export type ChangeFeedModeName = 'LatestVersion' | 'AllVersionsAndDeletes';
+export type { ChangeFeedModeName };
 
 export type StartPosition = { kind: 'now' } | { kind: 'beginning' } | { kind: 'time'; time: Date };
 

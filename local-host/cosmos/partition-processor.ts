@@ -18,7 +18,7 @@ import { invokeFunction } from '../invocation.js';
 import { sleep } from '../lifecycle.js';
 import { errorFields, type HostLogger } from '../log.js';
 import { runWithRetries, type RetryPolicy } from '../retry.js';
-import { rawContinuation, sdkContinuation, type LeaseDocument } from './lease-documents.js';
+import { rawContinuation, sdkContinuation, type LeaseDocument } from '../../shared/leases/lease-documents.js';
 import { LeaseLostError, type LeaseStore } from './lease-store.js';
 import type { CosmosTriggerOptions } from './options.js';
 

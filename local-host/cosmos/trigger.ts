@@ -1,7 +1,7 @@
 /**
  * The cosmosDBTrigger: for each partition key range of the monitored container, a lease in the lease container and a
  * pull-model change-feed reader that invokes the function. Lease documents follow the Change Feed Processor format
- * (see lease-documents.ts), so leases written by Azure are picked up locally and the other way round.
+ * (see shared/leases/lease-documents.ts), so leases written by Azure are picked up locally and the other way round.
  */
 import { randomUUID } from 'node:crypto';
 import { CosmosClient } from '@azure/cosmos';
@@ -10,7 +10,7 @@ import { Lifecycle, sleep } from '../lifecycle.js';
 import { cosmosAccount, type CosmosAccount } from '../settings.js';
 import type { RunningTrigger, TriggerContext } from '../trigger-context.js';
 import { leaseContainer, monitoredRids, partitionRanges } from './containers.js';
-import { leaseStorePrefix, type LeaseDocument } from './lease-documents.js';
+import { leaseStorePrefix, type LeaseDocument } from '../../shared/leases/lease-documents.js';
 import { LeaseStore } from './lease-store.js';
 import { parseCosmosTriggerOptions, type CosmosTriggerOptions } from './options.js';
 import { PartitionProcessor, type PartitionProcessorDeps } from './partition-processor.js';

@@ -7,6 +7,7 @@ import { blobContainerFor } from '../clients/blobs.js';
 import { topicSenderFor } from '../clients/servicebus.js';
 import { SERVICE_BUS_CONNECTION, STORAGE_CONNECTION, type AppConfig } from '../config/load.js';
 import type { SourceConfig } from '../config/schema.js';
+import { leaseLocationOf } from '../leases/location.js';
 import { createLogger } from '../logging.js';
 import { publishChanges, type PublishSource } from '../publish/publisher.js';
 import { BlobQuarantineStore } from '../publish/quarantine.js';
@@ -81,14 +82,15 @@ export function createPublishHandler(config: AppConfig, source: SourceConfig) {
 
 /** Everything `app.cosmosDB` needs for one source. */
 export function publishFunctionOptions(config: AppConfig, source: SourceConfig): CosmosDBFunctionOptions {
+  const leases = leaseLocationOf(source);
   const common = {
     connection: source.connection,
     databaseName: source.database,
     containerName: source.container,
-    ...(source.leaseConnection ? { leaseConnection: source.leaseConnection } : {}),
-    leaseDatabaseName: source.leaseDatabase ?? source.database,
-    leaseContainerName: source.leaseContainer,
-    leaseContainerPrefix: source.leasePrefix ?? `${source.name}-`,
+    ...(source.leaseConnection ? { leaseConnection: leases.leaseConnection } : {}),
+    leaseDatabaseName: leases.leaseDatabase,
+    leaseContainerName: leases.leaseContainer,
+    leaseContainerPrefix: leases.leasePrefix,
     createLeaseContainerIfNotExists: true,
     maxItemsPerInvocation: source.maxItemsPerInvocation,
     feedPollDelay: source.feedPollDelayMs,

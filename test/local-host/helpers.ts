@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { CosmosClient, type Container } from '@azure/cosmos';
 import type { HostLogLine } from '../../local-host/index.js';
-import type { LeaseDocument } from '../../local-host/cosmos/lease-documents.js';
+import type { LeaseDocument } from '../../shared/leases/lease-documents.js';
 
 export function fixture(name: string): string {
   return fileURLToPath(new URL(`../fixtures/local-host/${name}`, import.meta.url));

@@ -1,13 +1,16 @@
 /**
  * The lease documents the Change Feed Processor of the Cosmos DB .NET SDK v3 writes, which is what the Functions
- * Cosmos DB extension v4 uses. The local host writes the same fields, so tools reading leases (the lag estimator)
- * see no difference between leases written in Azure and locally. docs/local-host.md shows a sample.
+ * Cosmos DB extension v4 uses. The local host writes them and the lag estimator (shared/metrics/estimator/) reads them,
+ * so both share this one description; leases written in Azure and locally look the same. docs/local-host.md shows a
+ * sample.
  *
  * - lease id: `<leaseContainerPrefix><account host>_<database _rid>_<container _rid>..<lease token>`
  * - `<same prefix without "..">.info`: marks the lease store as initialised (`{ id }` only)
  * - `<same prefix without "..">.lock`: held while leases are created (`{ id, ttl }`), deleted afterwards
  */
-import type { ChangeFeedModeName } from './options.js';
+
+/** The two change feed modes, as the trigger's `changeFeedMode` option names them. */
+export type ChangeFeedModeName = 'LatestVersion' | 'AllVersionsAndDeletes';
 
 export interface LeaseFeedRange {
   Range: { min: string; max: string };

@@ -1,0 +1,103 @@
+/**
+ * The change-feed lag estimator: for each configured source and each of its leases, how many changes the trigger has
+ * not yet handed to the publish function, and for how long the oldest of them has waited. docs/metrics.md, section
+ * "Change-feed lag estimator", describes the method, its sources and its error bounds.
+ *
+ * Cost per run: one lease query per source, and per lease one change-feed request of at most one item (plus the SDK's
+ * own metadata reads, which it caches per client). Leases are estimated in parallel, a few at a time.
+ */
+import type { FeedRange } from '@azure/cosmos';
+import type { ResolvedConnection } from '../../config/connections.js';
+import type { SourceConfig } from '../../config/schema.js';
+import { errorCode } from '../../errors.js';
+import type { Logger } from '../../logging.js';
+import { mapBounded } from '../../targets/blob/bounded.js';
+import { RidCache, sourceContainers } from './containers.js';
+import { EstimatorError } from './errors.js';
+import { estimateLease, type LeaseContext } from './lease-estimate.js';
+import { listLeases } from './leases.js';
+import { totals } from './math.js';
+import type { EstimateProblem, SourceEstimate } from './types.js';
+
+export { EstimatorError } from './errors.js';
+export type { EstimatorErrorCode, EstimatorProblemCode } from './errors.js';
+export { RidCache } from './containers.js';
+export type { EstimateProblem, LeaseEstimate, SourceEstimate } from './types.js';
+
+export interface EstimatorDeps {
+  /** Resolved connections by name (`AppConfig.connections`); clients come from shared/clients/cosmos.ts. */
+  connections: ReadonlyMap<string, ResolvedConnection>;
+  logger: Logger;
+  /** Most change-feed reads (and sources) in flight at once. Default 4. */
+  concurrency?: number;
+  /** Where container `_rid`s are kept between runs. Default: one cache for the process. */
+  rids?: RidCache;
+}
+
+const DEFAULT_CONCURRENCY = 4;
+const processRids = new RidCache();
+
+/** Problems after which the cached `_rid`s may be stale (the container recreated under the same name). */
+const STALE_RID_HINTS = new Set(['ESTIMATOR_NO_LEASES', 'ESTIMATOR_FEED_UNREADABLE']);
+
+function memo<T>(load: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | undefined;
+  return () => (value ??= load());
+}
+
+/**
+ * Estimates one source. Throws `EstimatorError` when the source as a whole cannot be estimated (monitored or lease
+ * container unreadable; `retryable` follows the Cosmos DB status); lease-level trouble is reported in `problems`.
+ */
+export async function estimateSource(deps: EstimatorDeps, source: SourceConfig, now: Date): Promise<SourceEstimate> {
+  const rids = deps.rids ?? processRids;
+  const containers = await sourceContainers(deps.connections, source, rids);
+  const listing = await listLeases(containers.leases, containers.leasePrefix, containers.storePrefix);
+  const context: LeaseContext = {
+    source,
+    monitored: containers.monitored,
+    containerRid: containers.containerRid,
+    rangeById: memo(async () => {
+      const { resources } = await containers.monitored.readPartitionKeyRanges().fetchAll();
+      return new Map(
+        resources.map((range) => [String(range.id), { min: range.minInclusive, max: range.maxExclusive }]),
+      );
+    }),
+    feedRanges: memo((): Promise<readonly FeedRange[]> => containers.monitored.getFeedRanges()),
+  };
+  const results = await mapBounded(listing.leases, deps.concurrency ?? DEFAULT_CONCURRENCY, (lease) =>
+    estimateLease(context, lease, now),
+  );
+  const leases = results.map((result) => result.estimate);
+  const problems: EstimateProblem[] = [...listing.problems, ...results.flatMap((result) => result.problems)];
+  if (problems.some((problem) => STALE_RID_HINTS.has(problem.code))) rids.forget(containers.ridKey);
+  if (problems.length > 0) deps.logger.warn('metrics.estimator.problems', { source: source.name, problems });
+  return { source: source.name, leases, ...totals(leases), problems };
+}
+
+/**
+ * Estimates every source, a few at a time. Never throws: a source that cannot be estimated comes back with null
+ * numbers and one problem carrying the error's code (logged as `metrics.estimator.source_failed`).
+ */
+export async function estimateSources(
+  deps: EstimatorDeps,
+  sources: readonly SourceConfig[],
+  now: Date,
+): Promise<SourceEstimate[]> {
+  return mapBounded(sources, deps.concurrency ?? DEFAULT_CONCURRENCY, async (source) => {
+    try {
+      return await estimateSource(deps, source, now);
+    } catch (error) {
+      const retryable = error instanceof EstimatorError ? error.retryable : true;
+      deps.logger.error('metrics.estimator.source_failed', {
+        source: source.name,
+        errorCode: errorCode(error),
+        retryable,
+        error,
+      });
+      const message = error instanceof Error ? error.message : String(error);
+      const code = error instanceof EstimatorError ? error.code : 'UNEXPECTED';
+      return { source: source.name, leases: [], pendingChanges: null, lagSeconds: null, problems: [{ code, message }] };
+    }
+  });
+}
