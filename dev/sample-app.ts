@@ -49,7 +49,8 @@ export function sampleAppSettings(stack: LocalStackSettings, options: SampleOpti
     CosmosSource: stack.COSMOS_CONNECTION_STRING,
     CosmosTarget: stack.COSMOS_CONNECTION_STRING,
     ServiceBus: stack.SERVICEBUS_CONNECTION_STRING,
-    SERVICEBUS_ADMIN_ENDPOINT: stack.SERVICEBUS_ADMIN_ENDPOINT,
+    // The local broker answers the management API (subscription backlogs) on its own http port.
+    ServiceBus__adminEndpoint: stack.SERVICEBUS_ADMIN_ENDPOINT,
     COSMOS_SYNC_SOURCES: JSON.stringify([source]),
     COSMOS_SYNC_TARGETS: JSON.stringify([target]),
     COSMOS_SYNC_METRICS_SCHEDULE: options.metricsSchedule ?? '*/10 * * * * *',
