@@ -2,6 +2,7 @@
  * Parses the configuration once. All problems are collected and reported together, each naming its setting (with the
  * JSON path inside JSON-valued settings) and the expected form, so one failed start shows everything to fix.
  */
+import { adminEndpointProblem } from '../clients/servicebus-admin.js';
 import { ConfigError } from '../errors.js';
 import { resolveConnection, type ConnectionService, type Env, type ResolvedConnection } from './connections.js';
 import { webhookSecretProblem } from '../targets/webhook/config.js';
@@ -93,6 +94,10 @@ export function parseConfig(env: Env): AppConfig {
     if (typeof resolved === 'string') problems.push(resolved);
     else connections.set(name, resolved);
   }
+
+  const serviceBus = connections.get(SERVICE_BUS_CONNECTION);
+  const adminProblem = serviceBus && adminEndpointProblem(serviceBus, settings.ServiceBus__adminEndpoint);
+  if (adminProblem) problems.push(adminProblem);
 
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`, problems);
   return { settings, sources, targets, connections };

@@ -101,6 +101,13 @@ export const settingsSchema = z.object({
     .optional()
     .transform((text) => text || undefined)
     .describe('When set (not empty), metrics are also exported to Application Insights through OpenTelemetry'),
+  ServiceBus__adminEndpoint: z
+    .string()
+    .optional()
+    .transform((text) => text?.trim() || undefined)
+    .describe(
+      'Local broker only: http endpoint of its management API (e.g. http://127.0.0.1:5300), for backlog counts',
+    ),
   COSMOS_SYNC_LOG_LEVEL: z
     .enum(['debug', 'info', 'warn', 'error'])
     .default('info')

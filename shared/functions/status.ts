@@ -5,9 +5,11 @@
  */
 import type { HttpFunctionOptions, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { AppConfig } from '../config/load.js';
+import { dashboardResponse } from '../dashboard/index.js';
 import { createLogger } from '../logging.js';
 import { MAX_HISTORY_HOURS, readHistory } from '../status/history.js';
 import { measure, type MeasureDeps } from '../status/measure.js';
+import { measureDepsFor } from './measure-deps.js';
 
 const NO_STORE = { 'cache-control': 'no-store' };
 
@@ -57,10 +59,20 @@ export function historyHandler(config: AppConfig, deps: StatusDepsFactory, now: 
 
 export function statusFunctionOptions(
   config: AppConfig,
-  deps: StatusDepsFactory,
+  deps: StatusDepsFactory = (logger) => measureDepsFor(config, logger),
 ): Record<'status' | 'history', HttpFunctionOptions> {
   return {
     status: { methods: ['GET'], authLevel: 'function', route: 'status', handler: statusHandler(config, deps) },
     history: { methods: ['GET'], authLevel: 'function', route: 'history', handler: historyHandler(config, deps) },
+  };
+}
+
+/** The dashboard page; it calls `status` and `history` relative to its own URL, passing on `?code=`. */
+export function dashboardFunctionOptions(): HttpFunctionOptions {
+  return {
+    methods: ['GET'],
+    authLevel: 'function',
+    route: 'dashboard',
+    handler: () => Promise.resolve(dashboardResponse()),
   };
 }

@@ -104,6 +104,9 @@ export async function measure(deps: MeasureDeps, now: Date): Promise<Measurement
       if (snapshot) snapshots.set(target.name, snapshot);
     }),
   );
+  for (const [name, estimate] of estimates) {
+    for (const problem of estimate.problems) sink.problems.push({ component: `estimator:${name}`, ...problem });
+  }
   for (const [name, backlog] of backlogs) {
     if (!('active' in backlog)) sink.problems.push({ ...backlog, component: `backlog:${name}` });
   }

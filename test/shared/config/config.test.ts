@@ -179,6 +179,19 @@ describe('parseConfig', () => {
       /^COSMOS_SYNC_HEALTH_THRESHOLDS\.errorRate\.failing: /,
     ],
     [
+      'an admin endpoint that is not a URL',
+      { ServiceBus__adminEndpoint: 'localhost:5300' },
+      /^ServiceBus__adminEndpoint: expected an absolute URL|^ServiceBus__adminEndpoint: expected an http/,
+    ],
+    [
+      'an admin endpoint with a real namespace',
+      {
+        ServiceBus: 'Endpoint=sb://x.servicebus.windows.net/;SharedAccessKeyName=k;SharedAccessKey=v',
+        ServiceBus__adminEndpoint: 'http://127.0.0.1:5300',
+      },
+      /^ServiceBus__adminEndpoint: only for a local broker/,
+    ],
+    [
       'a malformed Application Insights connection string',
       { APPLICATIONINSIGHTS_CONNECTION_STRING: 'hello' },
       /^APPLICATIONINSIGHTS_CONNECTION_STRING: expected an Application Insights connection string/,
