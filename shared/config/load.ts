@@ -4,6 +4,7 @@
  */
 import { adminEndpointProblem } from '../clients/servicebus-admin.js';
 import { ConfigError } from '../errors.js';
+import { telemetryConnectionStringProblem } from '../telemetry/provider.js';
 import { resolveConnection, type ConnectionService, type Env, type ResolvedConnection } from './connections.js';
 import { webhookSecretProblem } from '../targets/webhook/config.js';
 import type { SourceConfig, TargetConfig } from './schema.js';
@@ -98,6 +99,8 @@ export function parseConfig(env: Env): AppConfig {
   const serviceBus = connections.get(SERVICE_BUS_CONNECTION);
   const adminProblem = serviceBus && adminEndpointProblem(serviceBus, settings.ServiceBus__adminEndpoint);
   if (adminProblem) problems.push(adminProblem);
+  const telemetryProblem = telemetryConnectionStringProblem(settings.APPLICATIONINSIGHTS_CONNECTION_STRING);
+  if (telemetryProblem) problems.push(telemetryProblem);
 
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`, problems);
   return { settings, sources, targets, connections };

@@ -94,12 +94,9 @@ export const settingsSchema = z.object({
       'JSON: when a source or target is degraded or failing (lagSeconds, backlog, deadLettered, errorRate; each {degraded, failing})',
     ),
   APPLICATIONINSIGHTS_CONNECTION_STRING: z
-    .union([
-      z.literal(''),
-      z.string().regex(/InstrumentationKey=|IngestionEndpoint=/i, 'expected an Application Insights connection string'),
-    ])
+    .string()
     .optional()
-    .transform((text) => text || undefined)
+    .transform((text) => text?.trim() || undefined)
     .describe('When set (not empty), metrics are also exported to Application Insights through OpenTelemetry'),
   ServiceBus__adminEndpoint: z
     .string()

@@ -194,7 +194,12 @@ describe('parseConfig', () => {
     [
       'a malformed Application Insights connection string',
       { APPLICATIONINSIGHTS_CONNECTION_STRING: 'hello' },
-      /^APPLICATIONINSIGHTS_CONNECTION_STRING: expected an Application Insights connection string/,
+      /^APPLICATIONINSIGHTS_CONNECTION_STRING: expected "Key=value" pairs/,
+    ],
+    [
+      'an Application Insights key that is not a GUID',
+      { APPLICATIONINSIGHTS_CONNECTION_STRING: 'InstrumentationKey=abc;IngestionEndpoint=https://x/' },
+      /^APPLICATIONINSIGHTS_CONNECTION_STRING: expected InstrumentationKey=<GUID>/,
     ],
     [
       'a non-numeric bucket count',
