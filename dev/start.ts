@@ -53,6 +53,7 @@ cosmos-sync is running locally.
   Service Bus  ${settings.SERVICEBUS_CONNECTION_STRING}
   Storage      ${settings.STORAGE_CONNECTION_STRING.split(';').find((part) => part.startsWith('BlobEndpoint')) ?? ''}
   Functions    ${pipeline.host.functions.map((fn) => `${fn.name} (${fn.trigger})`).join(', ')}
+  Dashboard    ${pipeline.host.httpBaseUrl ?? ''}/dashboard   (JSON: ${pipeline.host.httpBaseUrl ?? ''}/status, or \`npx cosmos-sync status\`)
 
 Write documents to database "shop", container "orders" (partition key /customerId); they appear in
 "shop/orders-copy" within a second. Set "_deleted": true to delete one. \`npm run demo\` (another shell is fine: it
