@@ -52,8 +52,11 @@ export function adminEndpointProblem(
   return undefined;
 }
 
-/** Sends each (already signed) request to `endpoint` instead of the namespace host. */
-function adminEndpointPolicy(endpoint: URL): PipelinePolicy {
+/**
+ * Sends each (already signed) request to `endpoint` instead of the namespace host. Add it after the "Sign" phase, so
+ * the SAS token is computed for the URL the client believes it calls. The local stack's admin client uses it too.
+ */
+export function adminEndpointPolicy(endpoint: URL): PipelinePolicy {
   return {
     name: 'cosmosSyncAdminEndpoint',
     async sendRequest(request, next) {

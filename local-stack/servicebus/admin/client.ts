@@ -6,30 +6,11 @@
 
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { ServiceBusAdministrationClient } from '@azure/service-bus';
-
-const POLICY_NAME = 'localAdminEndpointPolicy';
+import { adminEndpointPolicy } from '../../../shared/clients/servicebus-admin.js';
 
 /** Pipeline policy that sends the admin client's https requests to a local http endpoint. */
 export function localAdminEndpointPolicy(adminEndpoint: string): PipelinePolicy {
-  const target = parseAdminEndpoint(adminEndpoint);
-  return {
-    name: POLICY_NAME,
-    async sendRequest(request, next) {
-      const url = new URL(request.url);
-      // Retries pass through again with the rewritten URL; keep the host the client was configured with.
-      if (!request.headers.has('x-forwarded-host')) {
-        request.headers.set('x-forwarded-host', url.host);
-      }
-      url.protocol = target.protocol;
-      url.hostname = target.hostname;
-      // Set even when empty: the host setter alone would keep a port from the connection string's Endpoint.
-      url.port = target.port;
-      request.url = url.toString();
-      // core-rest-pipeline refuses plain http unless the request opts in; the local endpoint has no TLS.
-      request.allowInsecureConnection = target.protocol === 'http:';
-      return next(request);
-    },
-  };
+  return adminEndpointPolicy(parseAdminEndpoint(adminEndpoint));
 }
 
 /** A ServiceBusAdministrationClient for the local broker: connection string for auth, admin endpoint for transport. */
