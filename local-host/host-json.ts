@@ -11,6 +11,9 @@ export interface HostSettings {
     maxConcurrentSessions: number;
     maxConcurrentCalls: number;
     maxMessageBatchSize: number;
+    /** Batch functions: hold received messages until this many are there (or `maxBatchWaitTimeMs` passed). */
+    minMessageBatchSize: number;
+    maxBatchWaitTimeMs: number;
     /** How long a session may stay empty before its receiver is closed so another session gets a turn. */
     sessionIdleTimeoutMs: number;
     autoCompleteMessages: boolean;
@@ -20,6 +23,9 @@ export interface HostSettings {
 
 /** Azure leaves the session idle timeout to the client's operation timeout (a minute); locally, turns come faster. */
 export const LOCAL_SESSION_IDLE_TIMEOUT_MS = 1000;
+
+/** The Service Bus extension's default `maxBatchWaitTime`. */
+const MAX_BATCH_WAIT_DEFAULT_MS = 30_000;
 
 function section(value: unknown, key: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return {};
@@ -55,12 +61,26 @@ export function readHostSettings(hostJson: unknown): HostSettings {
     throw new Error('host.json: extensions.serviceBus.autoCompleteMessages must be true or false');
   }
   const what = (key: string): string => `host.json: extensions.serviceBus.${key}`;
+  const maxMessageBatchSize = positiveInteger(serviceBus, 'maxMessageBatchSize', 1000);
+  const minMessageBatchSize = positiveInteger(serviceBus, 'minMessageBatchSize', 1);
+  if (minMessageBatchSize > maxMessageBatchSize) {
+    throw new Error(
+      `host.json: extensions.serviceBus.minMessageBatchSize (${minMessageBatchSize}) must not exceed maxMessageBatchSize (${maxMessageBatchSize})`,
+    );
+  }
+  const maxBatchWaitTimeMs = requireDurationMs(
+    setting(serviceBus, 'maxBatchWaitTime'),
+    what('maxBatchWaitTime'),
+    MAX_BATCH_WAIT_DEFAULT_MS,
+  );
   return {
     http: { routePrefix: (routePrefix ?? 'api').replace(/^\/+|\/+$/g, '') },
     serviceBus: {
       maxConcurrentSessions: positiveInteger(serviceBus, 'maxConcurrentSessions', 8),
       maxConcurrentCalls: positiveInteger(serviceBus, 'maxConcurrentCalls', 16 * cpus().length),
-      maxMessageBatchSize: positiveInteger(serviceBus, 'maxMessageBatchSize', 1000),
+      maxMessageBatchSize,
+      minMessageBatchSize,
+      maxBatchWaitTimeMs,
       sessionIdleTimeoutMs: requireDurationMs(
         setting(serviceBus, 'sessionIdleTimeout'),
         what('sessionIdleTimeout'),

@@ -26,28 +26,33 @@ function camelCased(value: unknown): unknown {
   );
 }
 
+/**
+ * The binding data of one message, keyed as the worker hands it over (already camel-cased: building it that way costs
+ * a fraction of converting PascalCase keys per message, which showed in profiles of large batches).
+ */
 function fieldsOf(message: ServiceBusReceivedMessage): Record<string, unknown> {
   const iso = (date: Date | undefined): string | undefined => date?.toISOString();
+  const properties = camelCased(message.applicationProperties ?? {});
   return {
     // The AMQP header counts earlier deliveries (0 the first time) and the JS SDK passes that on; the Functions host
     // reads it through the .NET SDK, which adds one, so metadata says 1 for a first delivery.
-    DeliveryCount: (message.deliveryCount ?? 0) + 1,
-    DeadLetterSource: message.deadLetterSource,
-    LockToken: message.lockToken,
-    ExpiresAtUtc: iso(message.expiresAtUtc),
-    EnqueuedTimeUtc: iso(message.enqueuedTimeUtc),
-    MessageId: message.messageId,
-    ContentType: message.contentType,
-    ReplyTo: message.replyTo,
-    SequenceNumber: message.sequenceNumber?.toNumber(),
-    To: message.to,
-    Subject: message.subject,
-    Label: message.subject,
-    CorrelationId: message.correlationId,
-    SessionId: message.sessionId,
-    ReplyToSessionId: message.replyToSessionId,
-    ApplicationProperties: message.applicationProperties ?? {},
-    UserProperties: message.applicationProperties ?? {},
+    deliveryCount: (message.deliveryCount ?? 0) + 1,
+    deadLetterSource: message.deadLetterSource,
+    lockToken: message.lockToken,
+    expiresAtUtc: iso(message.expiresAtUtc),
+    enqueuedTimeUtc: iso(message.enqueuedTimeUtc),
+    messageId: message.messageId,
+    contentType: message.contentType,
+    replyTo: message.replyTo,
+    sequenceNumber: message.sequenceNumber?.toNumber(),
+    to: message.to,
+    subject: message.subject,
+    label: message.subject,
+    correlationId: message.correlationId,
+    sessionId: message.sessionId,
+    replyToSessionId: message.replyToSessionId,
+    applicationProperties: properties,
+    userProperties: properties,
   };
 }
 
@@ -55,13 +60,12 @@ export function triggerMetadataFor(
   messages: readonly ServiceBusReceivedMessage[],
   many: boolean,
 ): Record<string, unknown> {
-  const metadata: Record<string, unknown> = {};
   if (!many) {
     const [message] = messages;
-    if (message) Object.assign(metadata, fieldsOf(message));
-  } else {
-    const all = messages.map(fieldsOf);
-    for (const key of Object.keys(all[0] ?? {})) metadata[`${key}Array`] = all.map((fields) => fields[key]);
+    return message ? fieldsOf(message) : {};
   }
-  return camelCased(metadata) as Record<string, unknown>;
+  const all = messages.map(fieldsOf);
+  const metadata: Record<string, unknown> = {};
+  for (const key of Object.keys(all[0] ?? {})) metadata[`${key}Array`] = all.map((fields) => fields[key]);
+  return metadata;
 }

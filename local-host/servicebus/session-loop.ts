@@ -7,6 +7,7 @@
 import { isServiceBusError, type ServiceBusReceivedMessage, type ServiceBusSessionReceiver } from '@azure/service-bus';
 import { sleep, withChildSignal } from '../lifecycle.js';
 import { dispatch } from './dispatch.js';
+import { SessionInbox } from './session-inbox.js';
 import { ERROR_PAUSE_MS, isAbort, receiverOptions, type LoopDeps } from './loop-deps.js';
 
 /** A session receiver, or why there is none: no session in time (`idle`) or a failure (`failed`, logged). */
@@ -29,29 +30,55 @@ async function acceptNextSession(deps: LoopDeps): Promise<ServiceBusSessionRecei
   }
 }
 
+/**
+ * Receives from one session until it is idle (nothing for `sessionIdleTimeout`) or released. A `many` function gets
+ * batches as the Service Bus extension's batch loop forms them: each receive's messages; or, with
+ * `minMessageBatchSize` above 1, messages held until that many are there, until `maxBatchWaitTime` has passed since
+ * holding began, or until the session goes idle (then what is held goes out before the session closes).
+ */
 async function drainSession(deps: LoopDeps, receiver: ServiceBusSessionReceiver): Promise<void> {
   const log = deps.log.child({ sessionId: receiver.sessionId });
-  const batchSize = deps.options.many ? deps.host.serviceBus.maxMessageBatchSize : 1;
+  const settings = deps.host.serviceBus;
+  const batchSize = deps.options.many ? settings.maxMessageBatchSize : 1;
+  const minimum = deps.options.many ? settings.minMessageBatchSize : 1;
+  const inbox = new SessionInbox(receiver, batchSize);
+  const held: ServiceBusReceivedMessage[] = [];
+  let holdUntil = Number.POSITIVE_INFINITY;
   log.debug('servicebus.session.accepted');
-  while (!deps.signal.aborted) {
-    let messages: ServiceBusReceivedMessage[];
-    try {
-      messages = await withChildSignal(deps.signal, (abortSignal) =>
-        receiver.receiveMessages(batchSize, {
-          maxWaitTimeInMs: deps.host.serviceBus.sessionIdleTimeoutMs,
-          abortSignal,
-        }),
-      );
-    } catch (error) {
-      if (!isAbort(error, deps.signal)) log.error('servicebus.receive_failed', { error });
-      return;
-    }
-    if (messages.length === 0) return; // Idle: give other sessions a turn.
-    const batches = deps.options.many ? [messages] : messages.map((message) => [message]);
-    for (const batch of batches) {
+  /** Hands `count` held messages to the function; false once the function released the session. */
+  const dispatchHeld = async (count: number): Promise<boolean> => {
+    const taken = held.splice(0, count);
+    holdUntil = held.length > 0 ? Date.now() + settings.maxBatchWaitTimeMs : Number.POSITIVE_INFINITY;
+    for (const batch of deps.options.many ? [taken] : taken.map((message) => [message])) {
       const { releaseSession } = await dispatch(deps.registration, deps.options, receiver, batch, log);
-      if (releaseSession) return;
+      if (releaseSession) return false;
     }
+    return true;
+  };
+  try {
+    while (!deps.signal.aborted) {
+      const waitMs = Math.min(settings.sessionIdleTimeoutMs, holdUntil - Date.now());
+      let messages: ServiceBusReceivedMessage[];
+      try {
+        messages = await inbox.receive(batchSize, waitMs, deps.signal);
+      } catch (error) {
+        if (!isAbort(error, deps.signal)) log.error('servicebus.receive_failed', { error });
+        return;
+      }
+      // Stopping: what is held goes back to the entity when the session closes, as it would after a crash.
+      if (deps.signal.aborted) return;
+      if (messages.length === 0) {
+        const idle = Date.now() < holdUntil;
+        if (held.length > 0 && !(await dispatchHeld(held.length))) return;
+        if (idle) return; // Give other sessions a turn.
+        continue;
+      }
+      if (held.length === 0) holdUntil = Date.now() + settings.maxBatchWaitTimeMs;
+      held.push(...messages);
+      if (held.length >= minimum && !(await dispatchHeld(batchSize))) return;
+    }
+  } finally {
+    await inbox.close();
   }
 }
 
