@@ -1,53 +1,20 @@
 /**
- * Apply throughput of the PostgreSQL and Redis targets for batches of 500 events, against baselines measured in the
- * same run on the same server: one statement (or script call) per event, and for PostgreSQL a plain multi-row
- * INSERT of the same rows without any version guard (the cost floor of writing the rows at all). Uses the servers
- * the tests use (POSTGRES_TEST_URL, REDIS_TEST_URL); everything it writes goes under a random schema or key prefix
- * and is removed at the end.
+ * Apply throughput of the PostgreSQL target for batches of 500 events, against baselines measured in the same run on
+ * the same server: one statement per event, and a plain multi-row INSERT of the same rows without any version guard
+ * (the cost floor of writing the rows at all). Uses the server the tests use (POSTGRES_TEST_URL); everything it
+ * writes goes under a random schema, dropped at the end. The Redis benchmark is in targets-redis.ts.
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { ChangeEvent } from '../shared/events/envelope.js';
-import type { Target } from '../shared/targets/target.js';
-import { eventIdFor } from '../shared/events/ids.js';
 import { PostgresTarget } from '../shared/targets/postgres/index.js';
 import { qualifiedName, quoteIdentifier } from '../shared/targets/postgres/identifiers.js';
 import { rowFor, type Row } from '../shared/targets/postgres/rows.js';
 import { buildUpsert } from '../shared/targets/postgres/statements.js';
-import { createRedisClient } from '../shared/targets/redis/client.js';
-import { RedisTarget } from '../shared/targets/redis/index.js';
+import { applyAll, BATCH, batchesOf } from './target-events.js';
 import { measure, perSecond, printRows, progress, type Measurement } from './support.js';
 
 const POSTGRES_URL = process.env['POSTGRES_TEST_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const REDIS_URL = process.env['REDIS_TEST_URL'] ?? 'redis://127.0.0.1:6379';
-const BATCH = 500;
-
-/**
- * `count` upserts of distinct documents (about 400 bytes each), in batches of 500, from source `source`. Made
- * before a measurement starts, so only applying is timed.
- */
-function batchesOf(source: string, count: number, lsn: number): ChangeEvent[][] {
-  const events = Array.from({ length: count }, (_, index): ChangeEvent => {
-    const documentId = `doc-${index}`;
-    const partitionKey = `tenant-${index % 50}`;
-    const eventId = eventIdFor({ sourceName: source, documentId, partitionKey, lsn, operation: 'upsert' });
-    return {
-      schemaVersion: 1,
-      eventId,
-      correlationId: eventId,
-      source: { name: source, account: 'bench', database: 'db', container: 'items' },
-      documentId,
-      partitionKey,
-      version: { lsn, ts: 1_700_000_000 + lsn },
-      publishedAt: new Date(0).toISOString(),
-      operation: 'upsert',
-      payload: { id: documentId, tenant: partitionKey, total: index * 1.5, note: 'x'.repeat(300), lsn },
-    };
-  });
-  return Array.from({ length: Math.ceil(count / BATCH) }, (_, index) =>
-    events.slice(index * BATCH, (index + 1) * BATCH),
-  );
-}
 
 const row = (m: Measurement, baseline: Measurement, floor?: Measurement) => ({
   path: m.label,
@@ -68,14 +35,6 @@ function plainInsert(table: string, rows: readonly Row[]): { text: string; value
   });
   const columns = 'source, partition_key, id, lsn, ts, deleted, event_id, document, updated_at';
   return { text: `INSERT INTO ${table} (${columns}) VALUES ${tuples.join(', ')}`, values };
-}
-
-/** Applies batches one after the other; a benchmark whose events were not all applied measured the wrong thing. */
-async function applyAll(target: Target, batches: ChangeEvent[][]): Promise<void> {
-  for (const batch of batches) {
-    const outcomes = await target.applyBatch(batch);
-    if (outcomes.some((outcome) => outcome.status !== 'applied')) throw new Error('bench batch not applied');
-  }
 }
 
 export async function benchPostgres(events = 10_000): Promise<void> {
@@ -136,40 +95,4 @@ export async function benchPostgres(events = 10_000): Promise<void> {
   }
 }
 
-export async function benchRedis(events = 10_000): Promise<void> {
-  const prefix = `bench-${randomUUID().slice(0, 8)}`;
-  const client = createRedisClient(REDIS_URL, { connectTimeoutMs: 5_000, commandTimeoutMs: 30_000 });
-  const target = new RedisTarget({
-    name: 'bench',
-    client,
-    keyTemplate: `${prefix}:{source}:{partitionKey}:{id}`,
-    format: 'json',
-    tombstoneTtlSeconds: 600,
-    readyTimeoutMs: 5_000,
-  });
-  try {
-    await target.open();
-    const apply = (batches: ChangeEvent[][]) => applyAll(target, batches);
-    await apply(batchesOf('warmup', BATCH, 1));
-    progress(`redis: target, ${events} events`);
-    const targetBatches = batchesOf('target', events, 1);
-    const pipelined = await measure('target: guard script, 1 pipeline/batch', events, () => apply(targetBatches));
-    const naiveCount = Math.min(events, 2_000);
-    progress(`redis: naive, ${naiveCount} awaited script calls`);
-    const naiveBatches = batchesOf('naive', naiveCount, 1);
-    // The same guard through the same target, one event per call: one script call and one round trip per event.
-    const naive = await measure('naive: guard script, 1 awaited call/event', naiveCount, async () => {
-      for (const batch of naiveBatches) for (const event of batch) await apply([[event]]);
-    });
-    printRows(`Redis target: apply throughput, batches of ${BATCH}`, [row(pipelined, naive), row(naive, naive)]);
-  } finally {
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1_000);
-      cursor = next;
-      if (keys.length > 0) await client.del(...keys);
-    } while (cursor !== '0');
-    await target.close();
-    client.disconnect();
-  }
-}
+export { benchRedis } from './targets-redis.js';

@@ -7,7 +7,7 @@ import {
   escapeKeyPart,
   keyTemplateProblem,
 } from '../../shared/targets/redis/keys.js';
-import { DEFAULT_SLICE_LIMITS, sliceCalls } from '../../shared/targets/redis/slices.js';
+import { checkSliceLimits, DEFAULT_SLICE_LIMITS, Slice, type SliceLimits } from '../../shared/targets/redis/slices.js';
 import { parseVersionRecord, versionRecord } from '../../shared/targets/redis/scripts.js';
 import { eventArgs } from '../../shared/targets/redis/values.js';
 import { makeEvent } from '../support/events.js';
@@ -109,6 +109,14 @@ describe('redis guard arguments', () => {
     expect(parseVersionRecord('{"lsn":1}')).toBeUndefined();
   });
 
+  it('projects documents, and refuses a projection that returns no object (it would read as a delete)', () => {
+    const event = makeEvent({ id: 'd', lsn: 1, data: { v: 1 } });
+    const projected = eventArgs(event, { ...settings, project: (document) => ({ only: document['v'] }) });
+    expect(projected.args[1]).toBe('{"only":1}');
+    const broken = (() => undefined) as unknown as NonNullable<Parameters<typeof eventArgs>[1]['project']>;
+    expect(() => eventArgs(event, { ...settings, project: broken })).toThrow(/did not return an object/);
+  });
+
   it('refuses a value larger than the server accepts, for that event only', () => {
     expect(() => eventArgs(makeEvent({ id: 'big', lsn: 1, data: { x: 'x'.repeat(2_000) } }), settings)).toThrow(
       expect.objectContaining({ code: 'REDIS_VALUE_TOO_LARGE', retryable: false }),
@@ -116,15 +124,24 @@ describe('redis guard arguments', () => {
   });
 
   it('cuts a batch into script calls bounded by events and bytes', () => {
-    const item = (bytes: number) => ({ call: { keys: [], args: [], bytes } });
-    expect(
-      sliceCalls(
-        Array.from({ length: 500 }, () => item(400)),
-        DEFAULT_SLICE_LIMITS,
-      ).map((s) => s.length),
-    ).toEqual([200, 200, 100]);
-    const sizes = sliceCalls([item(3), item(3), item(9), item(1)], { maxEvents: 10, maxBytes: 8 });
-    expect(sizes.map((slice) => slice.length)).toEqual([2, 1, 1]);
+    const cut = (sizes: number[], limits: SliceLimits) => {
+      const slices = [new Slice<number>(limits, ['ttl'])];
+      sizes.forEach((bytes, index) => {
+        const call = { keys: [`k${index}`], args: [`a${index}`], bytes };
+        if (!slices.at(-1)?.fits(call)) slices.push(new Slice<number>(limits, ['ttl']));
+        slices.at(-1)?.add(index, call);
+      });
+      return slices;
+    };
+    const defaults = cut(Array<number>(500).fill(400), DEFAULT_SLICE_LIMITS);
+    expect(defaults.map((slice) => slice.items.length)).toEqual(Array<number>(10).fill(50));
+    expect(defaults[1]?.keys.slice(0, 2)).toEqual(['k50', 'k51']);
+    expect(defaults[1]?.args.slice(0, 3)).toEqual(['ttl', 'a50', 'a51']);
+    // An event larger than maxBytes still goes, alone in its call.
+    const sizes = cut([3, 3, 9, 1], { maxEvents: 10, maxBytes: 8 });
+    expect(sizes.map((slice) => slice.items)).toEqual([[0, 1], [2], [3]]);
+    expect(() => checkSliceLimits({ maxEvents: 1_001, maxBytes: 8 })).toThrow(/maxEvents/);
+    expect(() => checkSliceLimits({ maxEvents: 0, maxBytes: 8 })).toThrow(/maxEvents/);
   });
 
   it('treats "not now" replies and lost connections as transient, other replies as the key\'s problem', () => {

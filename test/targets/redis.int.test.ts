@@ -37,17 +37,19 @@ describe.runIf(available)('redis target', () => {
     admin?.disconnect();
   });
 
-  it('applies a batch of 1,000 events as one pipeline', async () => {
+  it('applies a batch of 1,000 events in one round trip: every script call written before any reply is read', async () => {
     const target = await make({ keyTemplate: `${prefix}:bulk:{id}` });
     const events = Array.from({ length: 1_000 }, (_, index) => makeEvent({ id: `d${index}`, lsn: 5, data: { index } }));
-    const pipelines = vi.spyOn(client, 'pipeline');
-    // One round trip: ioredis writes a whole pipeline to the socket at once and reads the replies in order.
     const writes = vi.spyOn(client.stream, 'write');
+    const replies = vi.fn();
+    client.stream.prependListener('data', replies);
     const outcomes = await target.applyBatch(events);
-    expect(pipelines).toHaveBeenCalledTimes(1);
-    expect(writes).toHaveBeenCalledTimes(1);
-    pipelines.mockRestore();
+    client.stream.off('data', replies);
+    // 50 events per call by default: twenty calls, all on the wire before the first reply arrives.
+    expect(writes).toHaveBeenCalledTimes(20);
     writes.mockRestore();
+    expect(replies).toHaveBeenCalled();
+    expect(Math.min(...replies.mock.invocationCallOrder)).toBeGreaterThan(Math.max(...writes.mock.invocationCallOrder));
     expect(outcomes.every((outcome) => outcome.status === 'applied')).toBe(true);
     expect(JSON.parse((await admin.get(`${prefix}:bulk:d999`)) as string)).toMatchObject({ index: 999 });
     const replay = await target.applyBatch(events);
@@ -76,6 +78,12 @@ describe.runIf(available)('redis target', () => {
     await target.applyBatch([makeEvent({ id: 'h', pk: 7, lsn: 2, data: { a: 2, b: '2' } })]);
     const hash = await admin.hgetall(`${prefix}:h:%J7:h`);
     expect(hash).toEqual({ id: '"h"', pk: '7', a: '2', b: '"2"', _sync: expect.stringMatching(/^2 1700000002 0 /) });
+    // More fields than one HSET of the script carries (100 pairs): the rest go in further HSETs.
+    const wide = Object.fromEntries(Array.from({ length: 250 }, (_, index) => [`f${index}`, index]));
+    await target.applyBatch([makeEvent({ id: 'h', pk: 7, lsn: 3, data: wide })]);
+    const stored = await admin.hgetall(`${prefix}:h:%J7:h`);
+    expect(Object.keys(stored)).toHaveLength(253);
+    expect(stored).toMatchObject({ f0: '0', f249: '249', _sync: expect.stringMatching(/^3 /) });
   });
 
   it('rejects only the event whose key holds another type or whose value is too large', async () => {
@@ -105,6 +113,61 @@ describe.runIf(available)('redis target', () => {
       { status: 'rejected', error: { code: 'REDIS_ERR', retryable: false } },
     ]);
     expect(await admin.get(`${prefix}:foreign:odd`)).toBeNull();
+  });
+
+  it('checks key types in bulk but still finds the one key someone else changed, in any state', async () => {
+    const target = await make({ keyTemplate: `${prefix}:types:{id}` });
+    const key = (id: string) => `${prefix}:types:${id}`;
+    const ids = ['fresh', 'list-version', 'live', 'live-list', 'tombstone-set', 'evicted'];
+    await target.applyBatch([
+      makeEvent({ id: 'live', lsn: 1 }),
+      makeEvent({ id: 'live-list', lsn: 1 }),
+      makeEvent({ id: 'evicted', lsn: 1 }),
+      makeEvent({ id: 'tombstone-set', lsn: 1, op: 'delete' }),
+    ]);
+    // Someone else's data where a version record should be, where a live value should be, and after a delete;
+    // and a value that went missing (evicted) under a live version record.
+    await admin.rpush(`${key('list-version')}:_sync`, 'x');
+    await admin.del(key('live-list'));
+    await admin.rpush(key('live-list'), 'x');
+    await admin.sadd(key('tombstone-set'), 'x');
+    await admin.del(key('evicted'));
+    const outcomes = await target.applyBatch(ids.map((id) => makeEvent({ id, lsn: 2 })));
+    expect(outcomes.map((outcome) => outcome.status)).toEqual([
+      'applied',
+      'rejected',
+      'applied',
+      'rejected',
+      'rejected',
+      'applied',
+    ]);
+    for (const index of [1, 3, 4]) {
+      expect(outcomes[index], ids[index]).toMatchObject({ error: { code: 'REDIS_WRONGTYPE', retryable: false } });
+    }
+    expect(await admin.lrange(`${key('list-version')}:_sync`, 0, -1)).toEqual(['x']);
+    expect(await admin.lrange(key('live-list'), 0, -1)).toEqual(['x']);
+    expect(await admin.get(`${key('live-list')}:_sync`)).toMatch(/^1 /);
+    expect(await admin.smembers(key('tombstone-set'))).toEqual(['x']);
+    expect(await admin.get(`${key('tombstone-set')}:_sync`)).toMatch(/^1 \d+ 1 /);
+    expect(JSON.parse((await admin.get(key('evicted'))) as string)).toMatchObject({ id: 'evicted' });
+    expect(await admin.get(`${key('evicted')}:_sync`)).toMatch(/^2 /);
+    expect(await admin.get(`${key('live')}:_sync`)).toMatch(/^2 /);
+  });
+
+  it('writes only the newest event of a key that comes several times in one call', async () => {
+    const target = await make({ keyTemplate: `${prefix}:dup:{id}` });
+    const key = `${prefix}:dup:d`;
+    const outcomes = await target.applyBatch([
+      makeEvent({ id: 'd', lsn: 2 }),
+      makeEvent({ id: 'd', lsn: 1 }),
+      makeEvent({ id: 'd', lsn: 3, op: 'delete' }),
+      makeEvent({ id: 'd', lsn: 4, data: { back: true } }),
+      makeEvent({ id: 'd', lsn: 4, data: { back: false } }),
+    ]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['applied', 'stale', 'applied', 'applied', 'stale']);
+    expect(JSON.parse((await admin.get(key)) as string)).toMatchObject({ back: true });
+    expect(await admin.get(`${key}:_sync`)).toMatch(/^4 \d+ 0 /);
+    expect(await admin.ttl(`${key}:_sync`)).toBe(-1);
   });
 
   it('recovers when the server forgets its scripts', async () => {

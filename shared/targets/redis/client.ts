@@ -22,13 +22,13 @@ export interface ClientSettings {
 }
 
 /**
- * The guard scripts as pipeline commands (ioredis adds them at run time with `defineCommand`: EVALSHA, and EVAL on a
- * connection that has not loaded the script yet). Arrays are flattened into arguments, so large slices need no
- * spread. In a pipeline a command queues and returns the pipeline.
+ * The guard scripts as commands (ioredis adds them at run time with `defineCommand`: EVALSHA, and EVAL on a
+ * connection that has not loaded the script yet, or again after NOSCRIPT). Arrays are flattened into arguments, so
+ * large slices need no spread. Each call is written to the socket at once, without waiting for earlier replies.
  */
-export interface GuardPipeline {
-  syncApplyJson(numberOfKeys: number, keys: string[], args: string[]): GuardPipeline;
-  syncApplyHash(numberOfKeys: number, keys: string[], args: string[]): GuardPipeline;
+export interface GuardCommands {
+  syncApplyJson(numberOfKeys: number, keys: string[], args: string[]): Promise<unknown>;
+  syncApplyHash(numberOfKeys: number, keys: string[], args: string[]): Promise<unknown>;
 }
 
 export function createRedisClient(url: string, settings: ClientSettings): Redis {

@@ -1,8 +1,8 @@
 /**
  * Redis target: a cache of the latest version of every document, one key per document. Events go through the
- * version guard script (an atomic compare-and-write per key inside Redis), several keys per script call; all the
- * calls of a batch are one pipeline, so one round trip however many events the batch holds. Deletes leave a
- * tombstone version that expires after `tombstoneTtlSeconds`.
+ * version guard script (an atomic compare-and-write per key inside Redis), many keys per script call; each call is
+ * written to the socket as soon as it is built and the replies are awaited together, so a batch costs one round
+ * trip however many events it holds. Deletes leave a tombstone version that expires after `tombstoneTtlSeconds`.
  */
 import type { Redis } from 'ioredis';
 import type { ResolvedConnection } from '../../config/connections.js';
@@ -10,11 +10,12 @@ import type { ChangeEvent } from '../../events/envelope.js';
 import { createLogger } from '../../logging.js';
 import type { Projection } from '../cosmos/document.js';
 import { TargetError, type ApplyOutcome, type Target } from '../target.js';
-import { acquireRedisClient, ensureReady, type GuardPipeline } from './client.js';
+import { acquireRedisClient, ensureReady, type GuardCommands } from './client.js';
 import { DEFAULT_MAX_VALUE_BYTES, type RedisTargetConfig } from './config.js';
-import { batchError, isTransientRedisError, isTransientReply, keyError } from './errors.js';
+import { batchError } from './errors.js';
 import { compileKeyTemplate, VERSION_KEY_SUFFIX } from './keys.js';
-import { DEFAULT_SLICE_LIMITS, sliceCalls, type SliceLimits } from './slices.js';
+import { settleCall, type Pending } from './replies.js';
+import { checkSliceLimits, DEFAULT_SLICE_LIMITS, Slice, type SliceLimits } from './slices.js';
 import { eventArgs, type EventArgs } from './values.js';
 
 export interface RedisTargetOptions {
@@ -27,17 +28,17 @@ export interface RedisTargetOptions {
   /** How long a batch waits for a reconnect before failing transiently. */
   readyTimeoutMs: number;
   maxValueBytes?: number;
-  /** Events and bytes per script call; the defaults keep each call around a millisecond. */
+  /** Events (at most 1,000) and bytes per script call; see DEFAULT_SLICE_LIMITS. */
   slices?: SliceLimits;
   project?: Projection | undefined;
   /** Gives the client back (shared clients quit with their last user); called by `close()`. */
   release?: () => Promise<void>;
 }
 
-interface Pending {
-  index: number;
-  event: ChangeEvent;
-  call: EventArgs;
+/** A script call on its way: its events and its reply, or why there is none. */
+interface SentSlice {
+  slice: Slice<Pending>;
+  reply: Promise<{ error: unknown; reply: unknown }>;
 }
 
 type EventIdentity = Pick<ChangeEvent, 'source' | 'partitionKey' | 'documentId'>;
@@ -47,9 +48,14 @@ export class RedisTarget implements Target {
   /** The key a document is stored under (for readers and tests). */
   readonly keyOf: (event: EventIdentity) => string;
   private opened = false;
+  private readonly limits: SliceLimits;
+  /** The arguments before the first event's in every call: live TTL (0 = none) and tombstone TTL. */
+  private readonly head: readonly string[];
 
   constructor(private readonly options: RedisTargetOptions) {
     this.name = options.name;
+    this.limits = checkSliceLimits(options.slices ?? DEFAULT_SLICE_LIMITS);
+    this.head = [String(options.ttlSeconds ?? 0), String(options.tombstoneTtlSeconds)];
     const key = compileKeyTemplate(options.keyTemplate);
     this.keyOf = (event) => key({ source: event.source.name, partitionKey: event.partitionKey, id: event.documentId });
   }
@@ -65,44 +71,32 @@ export class RedisTarget implements Target {
 
   async applyBatch(events: readonly ChangeEvent[]): Promise<ApplyOutcome[]> {
     if (!this.opened) throw TargetError.transient('REDIS_TARGET_NOT_OPEN', `target ${this.name} is not open`);
-    const outcomes: ApplyOutcome[] = new Array(events.length);
-    const pending: Pending[] = [];
-    events.forEach((event, index) => {
-      const call = this.argsOrRejection(event);
-      if (call instanceof TargetError) outcomes[index] = { eventId: event.eventId, status: 'rejected', error: call };
-      else pending.push({ index, event, call });
-    });
-    const slices = sliceCalls(pending, this.options.slices ?? DEFAULT_SLICE_LIMITS);
-    if (slices.length === 0) return outcomes;
-    const pipeline = this.options.client.pipeline();
-    const guard = pipeline as unknown as GuardPipeline;
-    const ttls = [String(this.options.ttlSeconds ?? 0), String(this.options.tombstoneTtlSeconds)];
-    for (const slice of slices) {
-      const keys: string[] = [];
-      const args = [...ttls];
-      for (const { call } of slice) {
-        keys.push(...call.keys);
-        args.push(...call.args);
-      }
-      if (this.options.format === 'json') guard.syncApplyJson(keys.length, keys, args);
-      else guard.syncApplyHash(keys.length, keys, args);
-    }
-    let replies: [Error | null, unknown][] | null;
     try {
       await ensureReady(this.options.client, this.options.readyTimeoutMs);
-      replies = await pipeline.exec();
     } catch (error) {
       throw batchError(this.name, error);
     }
-    if (!replies || replies.length !== slices.length) {
-      throw batchError(
-        this.name,
-        new Error(`pipeline returned ${replies?.length ?? 'no'} replies for ${slices.length}`),
-      );
+    const outcomes: ApplyOutcome[] = new Array(events.length);
+    const sent: SentSlice[] = [];
+    let slice = this.newSlice();
+    for (let index = 0; index < events.length; index++) {
+      const event = events[index] as ChangeEvent;
+      const call = this.argsOrRejection(event);
+      if (call instanceof TargetError) {
+        outcomes[index] = { eventId: event.eventId, status: 'rejected', error: call };
+        continue;
+      }
+      if (!slice.fits(call)) {
+        sent.push(this.send(slice));
+        slice = this.newSlice();
+      }
+      slice.add({ index, event }, call);
     }
-    slices.forEach((slice, position) => {
-      const [error, reply] = replies[position] as [Error | null, unknown];
-      this.settleSlice(slice, error, reply, outcomes);
+    if (slice.items.length > 0) sent.push(this.send(slice));
+    // Every call is settled before any is judged, so no reply is left unobserved when one of them throws.
+    const replies = await Promise.all(sent.map(({ reply }) => reply));
+    replies.forEach(({ error, reply }, position) => {
+      settleCall(this.name, (sent[position] as SentSlice).slice.items, { error, reply }, outcomes);
     });
     return outcomes;
   }
@@ -112,31 +106,25 @@ export class RedisTarget implements Target {
     await this.options.release?.();
   }
 
-  /** Maps one script reply (an entry per event) to outcomes; throws when the store, not a key, is at fault. */
-  private settleSlice(slice: Pending[], error: Error | null, reply: unknown, outcomes: ApplyOutcome[]): void {
-    if (error && isTransientRedisError(error)) throw batchError(this.name, error);
-    if (error || !Array.isArray(reply) || reply.length !== slice.length) {
-      // The script itself was refused (not one key): nothing of the slice was written, and retrying cannot help.
-      const text = error?.message ?? `unexpected script reply ${JSON.stringify(reply)?.slice(0, 200)}`;
-      for (const { index, event } of slice) {
-        outcomes[index] = {
-          eventId: event.eventId,
-          status: 'rejected',
-          error: keyError(event.documentId, text, error),
-        };
-      }
-      return;
-    }
-    slice.forEach(({ index, event }, position) => {
-      const result: unknown = reply[position];
-      if (result === 1 || result === 0) {
-        outcomes[index] = { eventId: event.eventId, status: result === 1 ? 'applied' : 'stale' };
-        return;
-      }
-      const text = String(result);
-      if (isTransientReply(text)) throw batchError(this.name, new Error(text));
-      outcomes[index] = { eventId: event.eventId, status: 'rejected', error: keyError(event.documentId, text) };
-    });
+  private newSlice(): Slice<Pending> {
+    return new Slice<Pending>(this.limits, this.head);
+  }
+
+  /** Writes one script call to the socket now; its reply (or failure) is read later with the others. */
+  private send(slice: Slice<Pending>): SentSlice {
+    const { keys, args } = slice;
+    const guard = this.options.client as unknown as GuardCommands;
+    const call =
+      this.options.format === 'json'
+        ? guard.syncApplyJson(keys.length, keys, args)
+        : guard.syncApplyHash(keys.length, keys, args);
+    return {
+      slice,
+      reply: call.then(
+        (reply: unknown) => ({ error: null, reply }),
+        (error: unknown) => ({ error, reply: undefined }),
+      ),
+    };
   }
 
   private argsOrRejection(event: ChangeEvent): EventArgs | TargetError {
@@ -144,7 +132,7 @@ export class RedisTarget implements Target {
       const key = this.keyOf(event);
       return eventArgs(event, {
         key,
-        versionKey: `${key}${VERSION_KEY_SUFFIX}`,
+        versionKey: this.options.format === 'json' ? `${key}${VERSION_KEY_SUFFIX}` : '',
         format: this.options.format,
         maxValueBytes: this.options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES,
         project: this.options.project,

@@ -61,16 +61,29 @@ export function encodePartitionKey(value: PartitionKeyValue): string {
 export function compileKeyTemplate(template: string): (parts: KeyParts) => string {
   const problem = keyTemplateProblem(template);
   if (problem) throw new RangeError(problem);
-  const segments = template.split(':').map((segment) => {
+  // Literal text between placeholders is joined once here, so a key is a few concatenations (it is built per event).
+  const literals: string[] = [''];
+  const placeholders: Placeholder[] = [];
+  template.split(':').forEach((segment, index) => {
+    const separator = index > 0 ? ':' : '';
     const placeholder = /^\{(source|partitionKey|id)\}$/.exec(segment)?.[1] as Placeholder | undefined;
-    return placeholder ?? { literal: segment };
+    if (placeholder === undefined) {
+      literals[literals.length - 1] += separator + segment;
+      return;
+    }
+    literals[literals.length - 1] += separator;
+    placeholders.push(placeholder);
+    literals.push('');
   });
   return (parts) => {
-    let key = '';
-    for (const [index, segment] of segments.entries()) {
-      if (index > 0) key += ':';
-      if (typeof segment === 'object') key += segment.literal;
-      else key += segment === 'partitionKey' ? encodePartitionKey(parts.partitionKey) : escapeKeyPart(parts[segment]);
+    let key = literals[0] as string;
+    for (let index = 0; index < placeholders.length; index++) {
+      const placeholder = placeholders[index];
+      key +=
+        placeholder === 'partitionKey'
+          ? encodePartitionKey(parts.partitionKey)
+          : escapeKeyPart(placeholder === 'id' ? parts.id : parts.source);
+      key += literals[index + 1] as string;
     }
     return key;
   };

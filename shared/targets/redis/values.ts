@@ -18,7 +18,7 @@ export interface EventArgs {
 
 export interface ValueSettings {
   key: string;
-  /** The companion key holding a JSON value's version. */
+  /** The companion key holding a JSON value's version (json format only). */
   versionKey: string;
   format: 'json' | 'hash';
   maxValueBytes: number;
@@ -33,7 +33,13 @@ function documentOf(event: ChangeEvent, project: Projection | undefined): Record
   for (const name in event.payload) {
     if (!SOURCE_SYSTEM_PROPERTIES.has(name)) fields[name] = event.payload[name];
   }
-  return project ? project(fields, event) : fields;
+  if (!project) return fields;
+  const projected: unknown = project(fields, event);
+  // The json script tells a delete by its empty value, so a live document must serialize to a JSON object.
+  if (typeof projected !== 'object' || projected === null || Array.isArray(projected)) {
+    throw new TypeError('the projection did not return an object');
+  }
+  return projected as Record<string, unknown>;
 }
 
 function hashFields(document: Record<string, unknown>): string[] {
@@ -44,27 +50,34 @@ function hashFields(document: Record<string, unknown>): string[] {
   return fields;
 }
 
+/** The size of one argument; Redis closes the connection on one over proto-max-bulk-len, failing the whole batch. */
+function checkedSize(value: string, event: ChangeEvent, maxValueBytes: number): number {
+  // A UTF-16 unit is at most 3 UTF-8 bytes: only values that could be too large are measured exactly.
+  const size = value.length * 3 <= maxValueBytes ? value.length : Buffer.byteLength(value, 'utf8');
+  if (size > maxValueBytes) {
+    throw TargetError.permanent(
+      'REDIS_VALUE_TOO_LARGE',
+      `document ${event.documentId}: a value of ${size} bytes exceeds maxValueBytes (${maxValueBytes})`,
+    );
+  }
+  return size;
+}
+
 /** Throws a permanent TargetError when a value is too large, and whatever a projection throws. */
 export function eventArgs(event: ChangeEvent, settings: ValueSettings): EventArgs {
   const document = documentOf(event, settings.project);
   const record = versionRecord(event.version.lsn, event.version.ts, document === null, event.eventId);
-  let payload: string[];
-  if (settings.format === 'json') payload = [document ? JSON.stringify(document) : ''];
-  else payload = document ? hashFields(document) : [];
-  let bytes = 0;
-  for (const part of payload) {
-    // A UTF-16 unit is at most 3 UTF-8 bytes: only values that could be too large are measured exactly.
-    const size = part.length * 3 <= settings.maxValueBytes ? part.length : Buffer.byteLength(part, 'utf8');
-    // Redis closes the connection on an argument over proto-max-bulk-len, which would fail the whole batch.
-    if (size > settings.maxValueBytes) {
-      throw TargetError.permanent(
-        'REDIS_VALUE_TOO_LARGE',
-        `document ${event.documentId}: a value of ${size} bytes exceeds maxValueBytes (${settings.maxValueBytes})`,
-      );
-    }
-    bytes += size;
+  if (settings.format === 'json') {
+    const value = document ? JSON.stringify(document) : '';
+    const bytes = checkedSize(value, event, settings.maxValueBytes);
+    return { keys: [settings.key, settings.versionKey], args: [record, value], bytes };
   }
-  return settings.format === 'json'
-    ? { keys: [settings.key, settings.versionKey], args: [record, ...payload], bytes }
-    : { keys: [settings.key], args: [record, String(payload.length), ...payload], bytes };
+  const fields = document ? hashFields(document) : [];
+  const args = [record, String(fields.length)];
+  let bytes = 0;
+  for (const part of fields) {
+    bytes += checkedSize(part, event, settings.maxValueBytes);
+    args.push(part);
+  }
+  return { keys: [settings.key], args, bytes };
 }
