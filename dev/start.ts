@@ -63,7 +63,7 @@ runs its own stack on free ports) writes a few thousand documents and reports co
   const stop = (signal: string): void => {
     if (stopping) process.exit(130);
     stopping = true;
-    console.error(`received ${signal}, stopping...`);
+    console.error(`received ${signal}, stopping (waits for running invocations; Ctrl-C again exits at once)...`);
     pipeline.close().then(
       () => process.exit(0),
       (error: unknown) => {
