@@ -120,9 +120,20 @@ export async function processBatch(
     const wasSuperseded = superseded.has(event.eventId);
     verdicts.set(message, verdictFor(summary, event, outcome, wasSuperseded, appliedAtMs, message.enqueuedTimeUtc));
   }
-  await settleAll(deps.logger, messages, verdicts, settle, eventsByMessage, summary);
+  // Every count is final before settlement starts, so the state write runs beside settlement rather than after it and
+  // recording costs a batch no extra round trip. A message whose settlement fails is redelivered and counted again
+  // then (as stale: it is already applied), so a lost lock can only over-count, never hide work.
+  summary.deadLettered = [...verdicts.values()].filter((verdict) => verdict.kind === 'deadletter').length;
   summary.finishedAt = now();
-  await deps.recorder.record(summary);
+  const [settled, recorded] = await Promise.allSettled([
+    settleAll(deps.logger, messages, verdicts, settle, eventsByMessage),
+    deps.recorder.record(summary),
+  ]);
+  if (settled.status === 'rejected') {
+    if (recorded.status === 'rejected') logRecordFailure(deps, recorded.reason);
+    throw settled.reason;
+  }
+  if (recorded.status === 'rejected') throw recorded.reason;
   deps.logger.info('batch.settled', {
     target: summary.target,
     sessionId: summary.sessionId,
@@ -165,13 +176,11 @@ async function settleAll(
   verdicts: Map<ServiceBusReceivedMessage, Verdict>,
   settle: MessageSettlement,
   events: Map<ServiceBusReceivedMessage, ChangeEvent>,
-  summary: BatchSummary,
 ): Promise<void> {
   await Promise.all(
     messages.map(async (message) => {
       const verdict = verdicts.get(message) ?? { kind: 'complete' };
       if (verdict.kind === 'complete') return settle.complete(message);
-      summary.deadLettered += 1;
       const event = events.get(message);
       logger.warn('message.deadlettered', {
         messageId: message.messageId,
@@ -216,13 +225,13 @@ async function abandonAll(
     await deps.recorder.record(summary);
   } catch (recordError) {
     // The target's failure is what the retry and the operator need to see; the state store's is logged beside it.
-    deps.logger.error('state.record_failed', {
-      target: deps.target.name,
-      errorCode: errorCode(recordError),
-      error: recordError,
-    });
+    logRecordFailure(deps, recordError);
   }
   throw error;
+}
+
+function logRecordFailure(deps: SubscriberDeps, error: unknown): void {
+  deps.logger.error('state.record_failed', { target: deps.target.name, errorCode: errorCode(error), error });
 }
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));

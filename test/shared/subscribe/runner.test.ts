@@ -316,3 +316,67 @@ describe('processBatch when the state store fails too', () => {
     expect(h.settle.actionOf('x')).toEqual(['abandon']);
   });
 });
+
+describe('processBatch records the batch beside settlement', () => {
+  it('starts the state write before settlement finishes, with the dead-letter count already final', async () => {
+    const h = harness();
+    let releaseSettlement: () => void = () => {};
+    const settlementHeld = new Promise<void>((resolve) => (releaseSettlement = resolve));
+    const held = new RecordingSettlement();
+    const settle: MessageSettlement = {
+      complete: async (m) => {
+        await settlementHeld;
+        await held.complete(m);
+      },
+      abandon: (m) => held.abandon(m),
+      deadletter: async (m, props, reason, description) => {
+        await settlementHeld;
+        await held.deadletter(m, props, reason, description);
+      },
+    };
+    const seenAtRecord: { settled: number; deadLettered: number }[] = [];
+    h.deps.recorder = {
+      record: async (summary: BatchSummary) => {
+        seenAtRecord.push({ settled: held.calls.length, deadLettered: summary.deadLettered });
+        releaseSettlement();
+      },
+    };
+    const messages = [eventMessage({ id: 'a', lsn: 1 }, 'ok'), message(Buffer.from('not json'), 'bad')];
+    const summary = await processBatch(h.deps, messages, settle);
+    expect(seenAtRecord).toEqual([{ settled: 0, deadLettered: 1 }]);
+    expect(held.actionOf('ok')).toEqual(['complete']);
+    expect(held.actionOf('bad')).toEqual(['deadletter']);
+    expect(summary.deadLettered).toBe(1);
+  });
+
+  it('throws the state store error once every message is settled', async () => {
+    const h = harness();
+    h.deps.recorder = {
+      record: async () => {
+        throw new Error('table down');
+      },
+    };
+    await expect(processBatch(h.deps, [eventMessage({ lsn: 1 }, 'x')], h.settle)).rejects.toThrow('table down');
+    expect(h.settle.actionOf('x')).toEqual(['complete']);
+  });
+
+  it('throws the settlement error when both fail, and logs the state store error beside it', async () => {
+    const h = harness();
+    h.deps.recorder = {
+      record: async () => {
+        throw new Error('table down');
+      },
+    };
+    const lockLost: MessageSettlement = {
+      complete: async () => {
+        throw new Error('lock lost');
+      },
+      abandon: async () => {},
+      deadletter: async () => {},
+    };
+    await expect(processBatch(h.deps, [eventMessage({ lsn: 1 }, 'x')], lockLost)).rejects.toThrow('lock lost');
+    expect(h.logs.some((line) => line.includes('"event":"state.record_failed"') && line.includes('table down'))).toBe(
+      true,
+    );
+  });
+});
