@@ -11,20 +11,22 @@ import { ServiceBusClient } from '@azure/service-bus';
 import { startLocalPipeline } from '../dev/pipeline.js';
 import { percentile, waitForConvergence } from '../dev/convergence.js';
 import type { ExpectedDocument } from '../dev/demo-workload.js';
+import type { SampleOptions } from '../dev/sample-app.js';
+import type { HostLogLine } from '../local-host/index.js';
 import { localCosmosClientOptions } from '../local-stack/cosmos/index.js';
 import { startLocalStack, type LocalStackSettings } from '../local-stack/stack.js';
 import { startStackProcess } from './stack-process.js';
 import { printRows, progress } from './support.js';
 
-type Layout = 'child-process' | 'in-process';
+export type Layout = 'child-process' | 'in-process';
 
-const LAYOUT_TITLES: Record<Layout, string> = {
+export const LAYOUT_TITLES: Record<Layout, string> = {
   'child-process': 'local stack in a child process, host and clients in the benchmark process',
   'in-process': 'local stack, host and clients all in one process',
 };
 
 /** Both pipelines go through this, so they always get the same layout and the ratio stays fair. */
-async function withStack<T>(layout: Layout, work: (settings: LocalStackSettings) => Promise<T>): Promise<T> {
+export async function withStack<T>(layout: Layout, work: (settings: LocalStackSettings) => Promise<T>): Promise<T> {
   const stack = layout === 'child-process' ? await startStackProcess() : await startLocalStack();
   try {
     return await work(stack.settings);
@@ -65,7 +67,7 @@ function expectedOf(docs: Record<string, unknown>[], writtenAt: number): Map<str
   );
 }
 
-interface Run {
+export interface Run {
   /** From the first document reaching the target to the last: the steady-state rate, without start-up. */
   seconds: number;
   /** From start (host started / naive loop started) to the last document. */
@@ -86,11 +88,23 @@ function summarize(arrivals: number[], started: number): Run {
   };
 }
 
-async function runRealPipeline(count: number, stack: LocalStackSettings): Promise<Run> {
+export interface RealRunOptions {
+  /** Changes to the sample app's settings (the metrics benchmark turns metrics on and off). */
+  sample?: SampleOptions;
+  /** Sees every host log line (default: dropped). */
+  log?: (line: HostLogLine) => void;
+}
+
+export async function runRealPipeline(
+  count: number,
+  stack: LocalStackSettings,
+  options: RealRunOptions = {},
+): Promise<Run> {
   const docs = documents(count);
   const pipeline = await startLocalPipeline({
     externalStack: stack,
-    log: () => {},
+    ...(options.sample ? { sample: options.sample } : {}),
+    log: options.log ?? (() => {}),
     beforeHost: async (cosmos) => fill(cosmos.database('shop').container('orders'), docs),
   });
   try {
@@ -158,10 +172,10 @@ async function runNaivePipeline(count: number, stack: LocalStackSettings): Promi
   }
 }
 
-export async function benchPipeline(
-  count = 3_000,
-  layout: Layout = process.env['BENCH_STACK'] === 'in-process' ? 'in-process' : 'child-process',
-): Promise<{ ratio: number }> {
+export const layoutFromEnv = (): Layout =>
+  process.env['BENCH_STACK'] === 'in-process' ? 'in-process' : 'child-process';
+
+export async function benchPipeline(count = 3_000, layout: Layout = layoutFromEnv()): Promise<{ ratio: number }> {
   const naive = await withStack(layout, (stack) => runNaivePipeline(count, stack));
   const real = await withStack(layout, (stack) => runRealPipeline(count, stack));
   const ratio = naive.seconds / real.seconds;

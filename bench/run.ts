@@ -1,6 +1,7 @@
 /**
  * `npm run bench [-- <suite>...]`: runs benchmark suites and prints ratios against baselines measured in the same run
- * (never absolute thresholds: these machines are shared and noisy). Suites: stack, publish, pipeline; default all.
+ * (never absolute thresholds: these machines are shared and noisy). Suites: stack, publish, pipeline, metrics,
+ * targets; default all.
  */
 import { benchChangeFeed } from './change-feed.js';
 import { benchPipeline } from './pipeline.js';
@@ -17,6 +18,10 @@ const suites: Record<string, () => Promise<void>> = {
   },
   pipeline: async () => {
     await benchPipeline();
+  },
+  metrics: async () => {
+    const { benchMetricsOverhead } = await import('./metrics-overhead.js');
+    await benchMetricsOverhead();
   },
   targets: async () => {
     const { benchPostgres, benchRedis } = await import('./targets-postgres-redis.js');

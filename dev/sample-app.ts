@@ -18,6 +18,8 @@ export interface SampleOptions {
   subscription?: string;
   feedPollDelayMs?: number;
   metricsSchedule?: string;
+  /** false turns metrics recording off (COSMOS_SYNC_METRICS_ENABLED); the benchmark compares both. */
+  metricsEnabled?: boolean;
   changeFeedMode?: 'LatestVersion' | 'AllVersionsAndDeletes';
 }
 
@@ -54,6 +56,7 @@ export function sampleAppSettings(stack: LocalStackSettings, options: SampleOpti
     COSMOS_SYNC_SOURCES: JSON.stringify([source]),
     COSMOS_SYNC_TARGETS: JSON.stringify([target]),
     COSMOS_SYNC_METRICS_SCHEDULE: options.metricsSchedule ?? '*/10 * * * * *',
+    COSMOS_SYNC_METRICS_ENABLED: String(options.metricsEnabled ?? true),
     COSMOS_SYNC_SESSION_BUCKETS: '16',
   };
 }
