@@ -122,7 +122,7 @@ export async function processBatch(
   }
   // Every count is final before settlement starts, so the state write runs beside settlement rather than after it and
   // recording costs a batch no extra round trip. A message whose settlement fails is redelivered and counted again
-  // then (as stale: it is already applied), so a lost lock can only over-count, never hide work.
+  // (as stale if it was applied, as a dead-letter again if it was one), so a lost lock can over-count, never hide.
   summary.deadLettered = [...verdicts.values()].filter((verdict) => verdict.kind === 'deadletter').length;
   summary.finishedAt = now();
   const [settled, recorded] = await Promise.allSettled([
