@@ -123,7 +123,7 @@ export async function processBatch(
   // Every count is final before settlement starts, so the state write runs beside settlement rather than after it and
   // recording costs a batch no extra round trip. A message whose settlement fails is redelivered and counted again
   // (as stale if it was applied, as a dead-letter again if it was one), so a lost lock can over-count, never hide.
-  summary.deadLettered = [...verdicts.values()].filter((verdict) => verdict.kind === 'deadletter').length;
+  summary.deadLettered = deadLetterCount(verdicts);
   summary.finishedAt = now();
   const [settled, recorded] = await Promise.allSettled([
     settleAll(deps.logger, messages, verdicts, settle, eventsByMessage),
@@ -210,11 +210,11 @@ async function abandonAll(
   // Abandoned messages come back (and are dead-lettered by Service Bus after MaxDeliveryCount): transient here.
   countError(summary, errorCode(error), messages.length - verdicts.size, 'transient', messageOf(error));
   deps.logger.error('target.unavailable', { target: deps.target.name, sessionId: summary.sessionId, error });
+  summary.deadLettered = deadLetterCount(verdicts);
   await Promise.all(
     messages.map(async (message) => {
       const verdict = verdicts.get(message);
       if (verdict?.kind === 'deadletter') {
-        summary.deadLettered += 1;
         return settle.deadletter(message, undefined, verdict.reason, verdict.description);
       }
       return verdict?.kind === 'complete' ? settle.complete(message) : settle.abandon(message);
@@ -229,6 +229,9 @@ async function abandonAll(
   }
   throw error;
 }
+
+const deadLetterCount = (verdicts: Map<ServiceBusReceivedMessage, Verdict>): number =>
+  [...verdicts.values()].filter((verdict) => verdict.kind === 'deadletter').length;
 
 function logRecordFailure(deps: SubscriberDeps, error: unknown): void {
   deps.logger.error('state.record_failed', { target: deps.target.name, errorCode: errorCode(error), error });
