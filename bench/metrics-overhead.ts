@@ -11,7 +11,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { LAYOUT_TITLES, layoutFromEnv, type Layout, type Run } from './pipeline.js';
+import { LAYOUT_TITLES, MIN_RATE_WINDOW_SECONDS, layoutFromEnv, type Layout, type Run } from './pipeline.js';
 import { median, printRows, progress } from './support.js';
 
 /** Every second: far more often than a deployment would record, so the overhead measured is an upper bound. */
@@ -107,6 +107,14 @@ export async function benchMetricsOverhead(
       'x off': onRate / offRate,
     },
   ]);
+  const shortest = Math.min(...runs.map((run) => run.seconds));
+  if (shortest < MIN_RATE_WINDOW_SECONDS) {
+    console.log(
+      `target: no verdict: a run delivered all ${count} documents within ${shortest.toFixed(2)} s, too short a ` +
+        'window for a rate; run with more documents (the default, BENCH_METRICS_DOCS=30000)',
+    );
+    return { overhead };
+  }
   const percent = (overhead * 100).toFixed(1);
   console.log(
     `target: metrics add at most ${MAX_OVERHEAD * 100}% -> ${overhead <= MAX_OVERHEAD ? 'met' : 'NOT met'} (${percent}% slower with metrics on; negative: faster)`,

@@ -32,8 +32,12 @@ async function main(): Promise<void> {
       // An error invalidates the comparison; show it so the cause can be looked into.
       process.stderr.write(`[bench] host error: ${JSON.stringify(line).slice(0, 2_000)}\n`);
     }
-    // The timer's own summary line, passed through the host's function log.
-    if (JSON.stringify(line).includes('metrics.recorded')) timerRuns++;
+    // The timer's own summary line, a JSON log call the host parsed into `data` (local-host/log.ts); checked by
+    // field rather than by stringifying every line, since this runs in the measured process.
+    const data = line['data'];
+    if (line['event'] === 'function.log' && typeof data === 'object' && data !== null) {
+      if ((data as Record<string, unknown>)['event'] === 'metrics.recorded') timerRuns++;
+    }
   };
   const run = await withStack(layoutFromEnv(), (stack) =>
     runRealPipeline(count, stack, {

@@ -176,7 +176,7 @@ export const layoutFromEnv = (): Layout =>
   process.env['BENCH_STACK'] === 'in-process' ? 'in-process' : 'child-process';
 
 /** A rate needs a window: below this, the real pipeline delivered everything in a burst or two and the ratio is noise. */
-const MIN_RATE_WINDOW_SECONDS = 1;
+export const MIN_RATE_WINDOW_SECONDS = 1;
 
 export async function benchPipeline(
   count = Number(process.env['BENCH_PIPELINE_DOCS'] ?? 10_000),
