@@ -110,9 +110,11 @@ describe('status end to end: a stopped subscriber, catching up, poison messages'
       async () => {
         const report = await status();
         const target = targetOf(report, BLOB);
-        return target.backlog?.active === 0 ? target : undefined;
+        // The backlog (broker) and the applied count (state row, written while the batch settles) are two stores:
+        // a drained subscription can be read a moment before the last batch's state row lands.
+        return target.backlog?.active === 0 && target.totals.applied >= 501 ? target : undefined;
       },
-      'the restarted target to drain its backlog',
+      'the restarted target to drain its backlog and record all 501 documents as applied',
       90_000,
     );
     expect(caughtUp).toMatchObject({ lagSeconds: 0, health: 'ok' });
@@ -134,12 +136,13 @@ describe('status end to end: a stopped subscriber, catching up, poison messages'
     } finally {
       await client.close();
     }
+    // Dead-letter queue (broker) and error counts (state row) are two stores: wait until both have all three.
+    const recorded = (target: StatusReport['targets'][number]) =>
+      target.backlog?.deadLettered === 3 && target.totals.errorsByCode['InvalidEvent'] === 3;
     const report = await eventually(async () => {
       const current = await status();
-      return targetOf(current, COPY).backlog?.deadLettered === 3 && targetOf(current, BLOB).backlog?.deadLettered === 3
-        ? current
-        : undefined;
-    }, 'both targets to dead-letter the three poison messages');
+      return recorded(targetOf(current, COPY)) && recorded(targetOf(current, BLOB)) ? current : undefined;
+    }, 'both targets to dead-letter the three poison messages and record them');
     for (const name of [COPY, BLOB]) {
       const target = targetOf(report, name);
       // Three errors among the 500-odd events received since the start: a dead-letter queue, not a high error rate.
