@@ -9,48 +9,13 @@
  * "off" run none, and no run an error line; otherwise the comparison would not measure what it claims and the
  * benchmark fails.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { LAYOUT_TITLES, MIN_RATE_WINDOW_SECONDS, layoutFromEnv, type Layout, type Run } from './pipeline.js';
+import { LAYOUT_TITLES, layoutFromEnv, runInChild, throughput, type Layout, type Run } from './pipeline-runs.js';
 import { median, printRows, progress } from './support.js';
 
-/** Every second: far more often than a deployment would record, so the overhead measured is an upper bound. */
-export const BENCH_METRICS_SCHEDULE = '* * * * * *';
 /** At most this much slower with metrics on (issue "Lag and error metrics"). */
 const MAX_OVERHEAD = 0.05;
-/** The line bench/metrics-run.ts ends its stdout with. */
-export const RESULT_PREFIX = 'result=';
 
-export interface MetricsRun extends Run {
-  metricsOn: boolean;
-  timerRuns: number;
-  errorLines: number;
-}
-
-/**
- * Each run in a child process (bench/metrics-run.ts): the app's function files read their settings once per process,
- * so two hosts with different settings cannot share one. The child's progress passes through on stderr.
- */
-async function runOnce(count: number, layout: Layout, metricsOn: boolean): Promise<MetricsRun> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'bench/metrics-run.ts', String(count), metricsOn ? 'on' : 'off'],
-    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BENCH_STACK: layout } },
-  );
-  let stdout = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
-  const resultLine = stdout.split('\n').find((line) => line.startsWith(RESULT_PREFIX));
-  if (code !== 0 || resultLine === undefined) {
-    throw new Error(
-      `metrics benchmark run (metrics ${metricsOn ? 'on' : 'off'}) failed: exit ${code ?? signal}; its errors are ` +
-        `above. Run it alone with: npx tsx bench/metrics-run.ts ${count} ${metricsOn ? 'on' : 'off'}`,
-    );
-  }
-  return JSON.parse(resultLine.slice(RESULT_PREFIX.length)) as MetricsRun;
-}
-
-function checkRuns(runs: readonly MetricsRun[]): void {
+function checkRuns(runs: readonly Run[]): void {
   const problems: string[] = [];
   for (const [index, run] of runs.entries()) {
     if (run.metricsOn && run.timerRuns === 0) problems.push(`run ${index + 1} (on): the metrics timer never ran`);
@@ -69,21 +34,20 @@ export async function benchMetricsOverhead(
 ): Promise<{ overhead: number }> {
   if (!Number.isInteger(count) || count < 1000) throw new RangeError('BENCH_METRICS_DOCS: expected an integer >= 1000');
   if (!Number.isInteger(rounds) || rounds < 1) throw new RangeError('BENCH_METRICS_ROUNDS: expected an integer >= 1');
-  const runs: MetricsRun[] = [];
+  const runs: Run[] = [];
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0 ? [false, true] : [true, false];
     for (const metricsOn of order) {
       progress(`metrics ${metricsOn ? 'on' : 'off'}: round ${round + 1}/${rounds}, ${count} documents`);
-      runs.push(await runOnce(count, layout, metricsOn));
+      runs.push(await runInChild(['real', String(count), metricsOn ? 'metrics-on' : 'metrics-off'], layout));
     }
   }
   checkRuns(runs);
-  const rate = (run: Run): number => count / run.seconds;
   const side = (on: boolean) => runs.filter((run) => run.metricsOn === on);
   const on = side(true);
   const off = side(false);
-  const onRate = median(on.map(rate));
-  const offRate = median(off.map(rate));
+  const onRate = median(on.map(throughput));
+  const offRate = median(off.map(throughput));
   const overhead = 1 - onRate / offRate;
   const ms = (value: number | undefined) => (value === undefined ? 'n/a' : Math.round(value));
   printRows(
@@ -91,30 +55,24 @@ export async function benchMetricsOverhead(
     runs.map((run, index) => ({
       run: index + 1,
       metrics: run.metricsOn ? 'on' : 'off',
-      'docs/s': rate(run),
-      'total s': run.totalSeconds,
-      'lag p50 ms': ms(run.lagP50),
-      'lag p99 ms': ms(run.lagP99),
+      'docs/s': throughput(run),
+      'catch-up s': run.catchUpSeconds,
+      'lag p50 ms': ms(run.lagP50Ms),
+      'lag p99 ms': ms(run.lagP99Ms),
+      'cpu µs/doc': run.pipelineCpuMicros,
+      'stack µs/doc': run.stackCpuMicros ?? 'in process',
       'timer runs': run.timerRuns,
     })),
   );
   printRows('Medians', [
-    { metrics: 'off', 'docs/s': offRate, 'total s': median(off.map((run) => run.totalSeconds)), 'x off': 1 },
+    { metrics: 'off', 'docs/s': offRate, 'catch-up s': median(off.map((run) => run.catchUpSeconds)), 'x off': 1 },
     {
       metrics: 'on',
       'docs/s': onRate,
-      'total s': median(on.map((run) => run.totalSeconds)),
+      'catch-up s': median(on.map((run) => run.catchUpSeconds)),
       'x off': onRate / offRate,
     },
   ]);
-  const shortest = Math.min(...runs.map((run) => run.seconds));
-  if (shortest < MIN_RATE_WINDOW_SECONDS) {
-    console.log(
-      `target: no verdict: a run delivered all ${count} documents within ${shortest.toFixed(2)} s, too short a ` +
-        'window for a rate; run with more documents (the default, BENCH_METRICS_DOCS=30000)',
-    );
-    return { overhead };
-  }
   const percent = (overhead * 100).toFixed(1);
   console.log(
     `target: metrics add at most ${MAX_OVERHEAD * 100}% -> ${overhead <= MAX_OVERHEAD ? 'met' : 'NOT met'} (${percent}% slower with metrics on; negative: faster)`,

@@ -1,0 +1,120 @@
+/**
+ * One run of the real pipeline on a running stack: the local host runs the app (publish function, Service Bus topic,
+ * subscriber, Cosmos DB target) until every document waiting in the source has reached the target.
+ *
+ * A document reaches the target when the subscriber logs `batch.settled` for the batch that applied it, after the
+ * batch's bulk write and settlement (the naive loop's documents arrive after their upsert and complete, so both are
+ * timed at the same step). Counting from the logs instead of watching the target keeps the watching out of the
+ * measured CPU; afterwards the target is read back once, outside the measured time, to prove every document is there.
+ */
+import type { Container } from '@azure/cosmos';
+import { startLocalPipeline } from '../dev/pipeline.js';
+import { waitForConvergence } from '../dev/convergence.js';
+import type { ExpectedDocument } from '../dev/demo-workload.js';
+import type { SampleOptions } from '../dev/sample-app.js';
+import type { HostLogLine } from '../local-host/index.js';
+import { Arrivals } from './arrivals.js';
+import { CpuMeter } from './cpu-meter.js';
+import { benchDocuments, DATABASE, fillSource, SOURCE, TARGET, type Run, type StackHandle } from './pipeline-runs.js';
+import { progress } from './support.js';
+
+/** The sample app's Cosmos DB target, whose `batch.settled` lines count arrivals. */
+const TARGET_NAME = 'orders-copy';
+const TIMEOUT_MS = 600_000;
+
+export interface RealRunOptions {
+  /** Changes to the sample app's settings (the metrics benchmark turns metrics on and off). */
+  sample?: SampleOptions;
+}
+
+/** A JSON log call of a function, which the host parsed into `data` (local-host/log.ts); undefined for other lines. */
+function functionLogData(line: HostLogLine): Record<string, unknown> | undefined {
+  const data = line['data'];
+  return line['event'] === 'function.log' && typeof data === 'object' && data !== null
+    ? (data as Record<string, unknown>)
+    : undefined;
+}
+
+export async function runRealPipeline(count: number, stack: StackHandle, options: RealRunOptions = {}): Promise<Run> {
+  const docs = benchDocuments(count);
+  const arrivals = new Arrivals();
+  let errorLines = 0;
+  let timerRuns = 0;
+  let allArrived: () => void = () => {};
+  const done = new Promise<void>((resolve) => (allArrived = resolve));
+  const log = (line: HostLogLine): void => {
+    if (line['level'] === 'error') {
+      errorLines++;
+      // An error makes the figures suspect; show it so its cause can be looked into.
+      process.stderr.write(`[bench] host error: ${JSON.stringify(line).slice(0, 2_000)}\n`);
+    }
+    const data = functionLogData(line);
+    if (data?.['event'] === 'metrics.recorded') timerRuns++;
+    if (data?.['event'] === 'batch.settled' && data['target'] === TARGET_NAME && typeof data['applied'] === 'number') {
+      arrivals.add(Date.now(), data['applied']);
+      if (arrivals.count >= count) allArrived();
+    }
+  };
+  const pipeline = await startLocalPipeline({
+    externalStack: stack.settings,
+    ...(options.sample ? { sample: options.sample } : {}),
+    log,
+    beforeHost: async (cosmos) => fillSource(cosmos.database(DATABASE).container(SOURCE), docs),
+  });
+  try {
+    const meter = new CpuMeter(stack.pid);
+    const started = Date.now();
+    progress(`real pipeline: ${count} documents waiting in the source; host started`);
+    const reporter = setInterval(() => progress(`real pipeline: ${arrivals.count}/${count}`), 2_000);
+    try {
+      await withTimeout(done, TIMEOUT_MS, () => `real pipeline: only ${arrivals.count}/${count} documents arrived`);
+    } finally {
+      clearInterval(reporter);
+    }
+    const cpu = meter.read();
+    await checkTarget(pipeline.cosmos.database(DATABASE).container(TARGET), docs);
+    return {
+      pipeline: 'real',
+      documents: count,
+      catchUpSeconds: (arrivals.last - started) / 1000,
+      lagP50Ms: arrivals.lag(0.5, started),
+      lagP99Ms: arrivals.lag(0.99, started),
+      pipelineCpuMicros: (cpu.ownMs * 1000) / count,
+      stackCpuMicros: cpu.stackMs === undefined ? undefined : (cpu.stackMs * 1000) / count,
+      errorLines,
+      timerRuns,
+      ...(options.sample?.metricsEnabled === undefined ? {} : { metricsOn: options.sample.metricsEnabled }),
+    };
+  } finally {
+    await pipeline.close();
+  }
+}
+
+/** Every document is in the target at its revision: the arrivals counted from the logs were real. */
+async function checkTarget(target: Container, docs: Record<string, unknown>[]): Promise<void> {
+  const expected = new Map<string, ExpectedDocument>(
+    docs.map((doc) => {
+      const id = doc['id'] as string;
+      return [id, { id, customerId: doc['customerId'] as string, revision: 1, deleted: false, finalWriteAt: 0 }];
+    }),
+  );
+  const result = await waitForConvergence(target, expected, 60_000, () => {});
+  if (!result.converged) {
+    throw new Error(
+      `real pipeline: the subscriber reported every document applied, but ${result.missing.length} are not in ` +
+        `the target at their revision (first: ${result.missing.slice(0, 3).join(', ')})`,
+    );
+  }
+}
+
+async function withTimeout(work: Promise<void>, ms: number, describe: () => string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${describe()} after ${ms / 1000} s`)), ms);
+  });
+  try {
+    await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
