@@ -2,14 +2,16 @@
  * Batch requests (`x-ms-cosmos-is-batch-request`): the SDK's bulk API (not atomic, one partition key range) and its
  * transactional batch (atomic, one partition key). A transactional batch is all-or-nothing here, as in Azure: on the
  * first failure every earlier write is undone and the others report 424. When any operation failed the response is
- * 207 Multi-Status, which the SDK unpacks per operation.
+ * 207 Multi-Status, which the SDK unpacks per operation. With `Prefer: return=minimal` (the SDK's
+ * `contentResponseOnWriteEnabled: false`) writes answer with status and etag only, as the service does; reads still
+ * carry the document.
  */
 import type { StoredDocument } from './base-server.js';
 import type { ContainerRequest } from './container-request.js';
 import { isJsonObject } from './document-validation.js';
 import type { DocumentWriter } from './document-writer.js';
 import { badRequest, CosmosHttpError } from './errors.js';
-import { isTrueHeader, type Reply } from './http-io.js';
+import { header, isTrueHeader, type Reply } from './http-io.js';
 import type { PartitionKeyValues } from './partition-key.js';
 
 interface OperationResult {
@@ -28,6 +30,7 @@ export async function executeBatch(request: ContainerRequest): Promise<Reply> {
   const atomic = isTrueHeader(request.req, 'x-ms-cosmos-batch-atomic');
   const continueOnError = isTrueHeader(request.req, 'x-ms-cosmos-batch-continue-on-error');
   const batchPartitionKey = atomic ? request.requirePartitionKey() : undefined;
+  const minimalWrites = header(request.req, 'prefer')?.toLowerCase().includes('return=minimal') === true;
   const mark = request.writer.mark();
   const results: OperationResult[] = [];
   let failed = false;
@@ -36,7 +39,7 @@ export async function executeBatch(request: ContainerRequest): Promise<Reply> {
       results.push(FAILED_DEPENDENCY);
       continue;
     }
-    const result = runOperation(request.writer, operation, batchPartitionKey);
+    const result = runOperation(request.writer, operation, batchPartitionKey, minimalWrites);
     failed ||= result.statusCode >= 400;
     results.push(result);
   }
@@ -51,6 +54,7 @@ function runOperation(
   writer: DocumentWriter,
   operation: unknown,
   batchPartitionKey: PartitionKeyValues | undefined,
+  minimalWrites: boolean,
 ): OperationResult {
   try {
     if (!isJsonObject(operation)) throw badRequest('A batch operation must be a JSON object.');
@@ -62,19 +66,25 @@ function runOperation(
     const body = operation.resourceBody;
     const id = typeof operation.id === 'string' ? operation.id : isJsonObject(body) ? String(body.id) : '';
     const precondition = { ifMatch: typeof operation.ifMatch === 'string' ? operation.ifMatch : undefined };
+    const written = (statusCode: number, document: StoredDocument): OperationResult =>
+      minimalWrites
+        ? { statusCode, requestCharge: 1, eTag: document._etag }
+        : { statusCode, requestCharge: 1, eTag: document._etag, resourceBody: document };
     switch (operation.operationType) {
       case 'Create':
-        return success(201, writer.create(body, partitionKey));
+        return written(201, writer.create(body, partitionKey));
       case 'Upsert': {
         const { document, created } = writer.upsert(body, partitionKey, precondition);
-        return success(created ? 201 : 200, document);
+        return written(created ? 201 : 200, document);
       }
-      case 'Read':
-        return success(200, writer.read(id, required()));
+      case 'Read': {
+        const document = writer.read(id, required());
+        return { statusCode: 200, requestCharge: 1, eTag: document._etag, resourceBody: document };
+      }
       case 'Replace':
-        return success(200, writer.replace(id, required(), body, precondition));
+        return written(200, writer.replace(id, required(), body, precondition));
       case 'Patch':
-        return success(200, writer.patch(id, required(), body, precondition));
+        return written(200, writer.patch(id, required(), body, precondition));
       case 'Delete':
         writer.delete(id, required(), precondition);
         return { statusCode: 204, requestCharge: 1 };
@@ -87,10 +97,6 @@ function runOperation(
     }
     throw error;
   }
-}
-
-function success(statusCode: number, document: StoredDocument): OperationResult {
-  return { statusCode, requestCharge: 1, eTag: document._etag, resourceBody: document };
 }
 
 /** Bulk operations carry their partition key as a JSON string, e.g. "[\"tenant-1\"]". */

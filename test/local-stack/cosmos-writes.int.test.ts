@@ -138,6 +138,32 @@ describe('local Cosmos DB writes', () => {
     expect(await feedIds(target)).toEqual([...expected, 'exec-1', 'exec-2']);
   });
 
+  it('leaves the document out of bulk write answers when asked for no content, but not out of reads', async () => {
+    const target = await newContainer(client);
+    await target.items.create({ id: 'kept', pk: 'p0', value: 1 });
+    const minimal = await target.items.bulk(
+      [
+        { operationType: BulkOperationType.Create, resourceBody: { id: 'new', pk: 'p0' } },
+        { operationType: BulkOperationType.Upsert, resourceBody: { id: 'kept', pk: 'p0', value: 2 } },
+        { operationType: BulkOperationType.Read, id: 'kept', partitionKey: 'p0' },
+      ],
+      { continueOnError: true },
+      { contentResponseOnWriteEnabled: false },
+    );
+    expect(minimal.map((result) => result.statusCode)).toEqual([201, 200, 200]);
+    expect(minimal.map((result) => result.resourceBody)).toEqual([
+      undefined,
+      undefined,
+      expect.objectContaining({ id: 'kept', value: 2 }),
+    ]);
+    expect(minimal.every((result) => typeof result.eTag === 'string' && result.eTag.startsWith('"'))).toBe(true);
+
+    const full = await target.items.bulk([
+      { operationType: BulkOperationType.Create, resourceBody: { id: 'other', pk: 'p0' } },
+    ]);
+    expect(full[0]?.resourceBody).toMatchObject({ id: 'other', pk: 'p0' });
+  });
+
   it('makes a transactional batch all-or-nothing', async () => {
     const target = await newContainer(client);
     const failing = await target.items.batch(

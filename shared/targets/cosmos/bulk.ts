@@ -4,7 +4,7 @@
  * carries up to 100 operations, so a batch costs a few requests instead of two per document; it is also how Cosmos DB
  * recommends writing at volume. Operations that lost a race (409/412) are handed back for the one-by-one path.
  */
-import type { Container, JSONObject, OperationInput, OperationResponse } from '@azure/cosmos';
+import type { Container, JSONObject, OperationInput, OperationResponse, RequestOptions } from '@azure/cosmos';
 import type { ChangeEvent, EventVersion } from '../../events/envelope.js';
 import { isNewer } from '../coalesce.js';
 import { TargetError, type ApplyOutcome } from '../target.js';
@@ -39,7 +39,18 @@ const PARALLEL_CHUNKS = 4;
 /** One more than the parallel chunks, so every stale pooled socket can fail once. */
 const STALE_SOCKET_ATTEMPTS = PARALLEL_CHUNKS + 1;
 
-async function bulkOnce(container: Container, operations: OperationInput[]): Promise<OperationResponse[]> {
+/**
+ * Writes need only status and etag back: asking for no content (`Prefer: return=minimal`) spares the service sending
+ * each document back and the client parsing it. Reads must carry the document.
+ */
+const WRITE_OPTIONS: RequestOptions = { contentResponseOnWriteEnabled: false };
+const READ_OPTIONS: RequestOptions = {};
+
+async function bulkOnce(
+  container: Container,
+  operations: OperationInput[],
+  options: RequestOptions,
+): Promise<OperationResponse[]> {
   const chunks: OperationInput[][] = [];
   for (let start = 0; start < operations.length; start += BULK_CHUNK)
     chunks.push(operations.slice(start, start + BULK_CHUNK));
@@ -49,7 +60,11 @@ async function bulkOnce(container: Container, operations: OperationInput[]): Pro
     while (next < chunks.length) {
       const index = next;
       next += 1;
-      responses[index] = await container.items.bulk(chunks[index] as OperationInput[], { continueOnError: true });
+      responses[index] = await container.items.bulk(
+        chunks[index] as OperationInput[],
+        { continueOnError: true },
+        options,
+      );
     }
   };
   await Promise.all(Array.from({ length: Math.min(PARALLEL_CHUNKS, chunks.length) }, worker));
@@ -62,7 +77,11 @@ function isTooLarge(error: unknown): boolean {
   return code === 413 || (typeof message === 'string' && /request size is too large|entity too large/i.test(message));
 }
 
-async function bulk(container: Container, operations: OperationInput[], what: string): Promise<OperationResponse[]> {
+async function bulk(
+  container: Container,
+  operations: OperationInput[],
+  what: 'bulk read' | 'bulk write',
+): Promise<OperationResponse[]> {
   if (operations.length === 0) return [];
   let responses: OperationResponse[] | undefined;
   try {
@@ -70,7 +89,7 @@ async function bulk(container: Container, operations: OperationInput[], what: st
     // request); a few quick tries on other sockets tell a dead store from dead connections.
     for (let attempt = 1; responses === undefined; attempt += 1) {
       try {
-        responses = await bulkOnce(container, operations);
+        responses = await bulkOnce(container, operations, what === 'bulk write' ? WRITE_OPTIONS : READ_OPTIONS);
       } catch (error) {
         const connectionLevel = !isTooLarge(error) && (error as { code?: unknown }).code === undefined;
         if (!connectionLevel || attempt >= STALE_SOCKET_ATTEMPTS) throw error;
