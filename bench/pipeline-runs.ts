@@ -13,7 +13,7 @@ import { startLocalStack, type LocalStackSettings } from '../local-stack/stack.j
 import { startStackProcess } from './stack-process.js';
 import { progress } from './support.js';
 
-export type PipelineName = 'real' | 'naive';
+export type PipelineName = 'real' | 'naive' | 'floor';
 
 export interface Run {
   pipeline: PipelineName;

@@ -29,6 +29,10 @@ export const eventVersionSchema = z.object({
 });
 export type EventVersion = z.infer<typeof eventVersionSchema>;
 
+function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 const commonFields = {
   schemaVersion: z.literal(EVENT_SCHEMA_VERSION),
   /** Deterministic: the same change always gets the same id, so Service Bus duplicate detection drops re-sends. */
@@ -45,8 +49,11 @@ const commonFields = {
 export const upsertEventSchema = z.object({
   ...commonFields,
   operation: z.literal('upsert'),
-  /** The document as Cosmos DB returned it, system properties included. */
-  payload: z.record(z.string(), z.unknown()),
+  /**
+   * The document as Cosmos DB returned it, system properties included. Checked to be a JSON object but not copied key
+   * by key (a record schema would rebuild every payload on every parse); targets read it, never change it.
+   */
+  payload: z.custom<Record<string, unknown>>(isJsonObject, { error: 'expected a JSON object' }),
 });
 
 export const deleteEventSchema = z.object({

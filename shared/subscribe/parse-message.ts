@@ -12,7 +12,9 @@ export type ParsedMessage =
 /** Bodies arrive as bytes (the publisher sends UTF-8 JSON), but strings and already-decoded objects are accepted. */
 function decodeBody(body: unknown): { ok: true; value: unknown } | { ok: false; description: string } {
   if (body instanceof Uint8Array || typeof body === 'string') {
-    const text = typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
+    // A view over the same bytes, not a copy (Buffer.from(uint8Array) would copy every body once more).
+    const text =
+      typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
     try {
       return { ok: true, value: JSON.parse(text) as unknown };
     } catch (error) {

@@ -129,6 +129,21 @@ describe('processBatch', () => {
     expect([...h.target.rows.values()][0]?.version.lsn).toBe(5);
   });
 
+  it('reads bodies given as bytes, text or a view into a larger buffer', async () => {
+    const h = harness();
+    const json = JSON.stringify(makeEvent({ id: 'view', lsn: 1 }));
+    // A received body is often a slice of the frame it came in: the parser must respect the view's offset.
+    const frame = Buffer.from(`xx${json}yy`);
+    const view = new Uint8Array(frame.buffer, frame.byteOffset + 2, Buffer.byteLength(json));
+    const summary = await processBatch(
+      h.deps,
+      [message(view, 'view'), message(JSON.stringify(makeEvent({ id: 'text', lsn: 1 })), 'text')],
+      h.settle,
+    );
+    expect(summary).toMatchObject({ applied: 2, deadLettered: 0 });
+    expect(h.settle.actionOf('view')).toEqual(['complete']);
+  });
+
   it.each([
     ['bytes that are not JSON', Buffer.from('{nope'), 'InvalidEvent', /body is not JSON/],
     ['a number', 42, 'InvalidEvent', /body is number/],
@@ -141,6 +156,12 @@ describe('processBatch', () => {
     ],
     ['an event without version', { ...makeEvent({ lsn: 1 }), version: undefined }, 'InvalidEvent', /version: /],
     ['a delete with a payload', { ...makeEvent({ lsn: 1, op: 'delete' }), payload: {} }, 'InvalidEvent', /payload/],
+    [
+      'an upsert whose payload is an array',
+      { ...makeEvent({ lsn: 1 }), payload: [1, 2] },
+      'InvalidEvent',
+      /payload: expected a JSON object/,
+    ],
   ])('dead-letters %s at once with a reason and lets the rest proceed', async (_label, body, reason, description) => {
     const h = harness();
     const summary = await processBatch(

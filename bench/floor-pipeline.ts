@@ -1,0 +1,151 @@
+/**
+ * The floor: the SDK calls any batched pipeline on this stack has to make, and nothing else. It reads the same
+ * change feed in pages of 500, sends each document as one message in `createMessageBatch` batches to the same topic
+ * (same session buckets, same five subscriptions), and 16 session receivers take up to 500 messages at a time from the
+ * Cosmos target's subscription, create their documents with one bulk call per 100 and complete each message. They
+ * receive the way the local host does (its SessionInbox on the SDK's streaming receiver), so the difference from the
+ * real pipeline is the app and the host's invocation, not how messages are received. No envelope, validation,
+ * coalescing, version guard, state or logging.
+ *
+ * What it costs per document is what the SDKs and the local stack cost; the real pipeline cannot use less, so its
+ * throughput against the naive loop is bounded by the floor's.
+ */
+import { ChangeFeedStartFrom, CosmosClient, StatusCodes, type OperationInput } from '@azure/cosmos';
+import {
+  ServiceBusClient,
+  isServiceBusError,
+  type ServiceBusReceivedMessage,
+  type ServiceBusSessionReceiver,
+} from '@azure/service-bus';
+import { percentile } from '../dev/convergence.js';
+import { SessionInbox } from '../local-host/servicebus/session-inbox.js';
+import { sessionIdFor } from '../shared/events/ids.js';
+import { localCosmosClientOptions } from '../local-stack/cosmos/index.js';
+import { CpuMeter } from './cpu-meter.js';
+import { benchDocuments, DATABASE, fillSource, SOURCE, TARGET, type Run, type StackHandle } from './pipeline-runs.js';
+import { progress } from './support.js';
+
+const TOPIC = 'cosmos-sync-events';
+const SUBSCRIPTION = 'cosmos-target';
+const SESSION_BUCKETS = 16;
+const RECEIVE_BATCH = 500;
+const BULK_CHUNK = 100;
+/** A session with nothing for this long is closed, as the local host's idle timeout does. */
+const SESSION_IDLE_MS = 200;
+
+export async function runFloorPipeline(count: number, stack: StackHandle): Promise<Run> {
+  const docs = benchDocuments(count);
+  const { settings } = stack;
+  const cosmos = new CosmosClient(
+    localCosmosClientOptions({ endpoint: settings.COSMOS_ENDPOINT, key: settings.COSMOS_KEY }),
+  );
+  // Accepts wait at most 3 s, as the local host's do, so the receivers stop soon after the last document.
+  const serviceBus = new ServiceBusClient(settings.SERVICEBUS_CONNECTION_STRING, {
+    retryOptions: { timeoutInMs: 3_000 },
+  });
+  try {
+    const { database } = await cosmos.databases.createIfNotExists({ id: DATABASE });
+    const { container: source } = await database.containers.createIfNotExists({
+      id: SOURCE,
+      partitionKey: { paths: ['/customerId'] },
+    });
+    const { container: target } = await database.containers.createIfNotExists({
+      id: TARGET,
+      partitionKey: { paths: ['/pk'] },
+    });
+    await fillSource(source, docs);
+    const meter = new CpuMeter(stack.pid);
+    const started = Date.now();
+    progress(`floor pipeline: ${count} documents waiting in the source`);
+    const reachedAt: number[] = [];
+
+    const apply = async (receiver: ServiceBusSessionReceiver, messages: ServiceBusReceivedMessage[]) => {
+      const operations: OperationInput[] = messages.map((message) => {
+        // The SDK has parsed the JSON body already (its default).
+        const doc = message.body as Record<string, unknown>;
+        return { operationType: 'Create', resourceBody: { ...doc, pk: doc['customerId'] } } as OperationInput;
+      });
+      const chunks: Promise<unknown>[] = [];
+      for (let start = 0; start < operations.length; start += BULK_CHUNK) {
+        chunks.push(
+          target.items.bulk(
+            operations.slice(start, start + BULK_CHUNK),
+            { continueOnError: true },
+            { contentResponseOnWriteEnabled: false },
+          ),
+        );
+      }
+      await Promise.all(chunks);
+      await Promise.all(messages.map((message) => receiver.completeMessage(message)));
+      const now = Date.now();
+      for (let index = 0; index < messages.length; index++) reachedAt.push(now);
+    };
+
+    const receiveWorker = async (): Promise<void> => {
+      while (reachedAt.length < count) {
+        let receiver: ServiceBusSessionReceiver;
+        try {
+          receiver = await serviceBus.acceptNextSession(TOPIC, SUBSCRIPTION);
+        } catch (error) {
+          if (isServiceBusError(error) && error.code === 'ServiceTimeout') continue;
+          throw error;
+        }
+        const inbox = new SessionInbox(receiver, RECEIVE_BATCH);
+        try {
+          for (;;) {
+            const messages = await inbox.receive(RECEIVE_BATCH, SESSION_IDLE_MS, new AbortController().signal);
+            if (messages.length === 0) break;
+            await apply(receiver, messages);
+          }
+        } finally {
+          await inbox.close();
+          await receiver.close();
+        }
+      }
+    };
+    const receivers = Promise.all(Array.from({ length: SESSION_BUCKETS }, receiveWorker));
+
+    const sender = serviceBus.createSender(TOPIC);
+    const iterator = source.items.getChangeFeedIterator<Record<string, unknown>>({
+      changeFeedStartFrom: ChangeFeedStartFrom.Beginning(),
+      maxItemCount: RECEIVE_BATCH,
+    });
+    let read = 0;
+    while (read < count) {
+      const page = await iterator.readNext();
+      if (page.statusCode === StatusCodes.NotModified) continue;
+      let batch = await sender.createMessageBatch();
+      for (const doc of page.result) {
+        const message = {
+          body: Buffer.from(JSON.stringify(doc), 'utf8'),
+          contentType: 'application/json',
+          messageId: `${String(doc['id'])}:${String(doc['_lsn'])}`,
+          sessionId: sessionIdFor(doc['customerId'] as string, SESSION_BUCKETS),
+        };
+        if (batch.tryAddMessage(message)) continue;
+        await sender.sendMessages(batch);
+        batch = await sender.createMessageBatch();
+        if (!batch.tryAddMessage(message)) throw new Error('a document does not fit an empty message batch');
+      }
+      if (batch.count > 0) await sender.sendMessages(batch);
+      read += page.result.length;
+    }
+    await receivers;
+    const cpu = meter.read();
+    const lags = reachedAt.map((at) => at - started);
+    return {
+      pipeline: 'floor',
+      documents: count,
+      catchUpSeconds: Math.max(...lags) / 1000,
+      lagP50Ms: percentile(lags, 0.5),
+      lagP99Ms: percentile(lags, 0.99),
+      pipelineCpuMicros: (cpu.ownMs * 1000) / count,
+      stackCpuMicros: cpu.stackMs === undefined ? undefined : (cpu.stackMs * 1000) / count,
+      errorLines: 0,
+      timerRuns: 0,
+    };
+  } finally {
+    await serviceBus.close();
+    cosmos.dispose();
+  }
+}
