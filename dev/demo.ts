@@ -12,18 +12,11 @@ import type { HostLogLine } from '../local-host/index.js';
 import { quantile } from '../shared/state/histogram.js';
 import { readTargetStates } from '../shared/state/reader.js';
 import { percentile, waitForConvergence } from './convergence.js';
-import { runWorkload, type ExpectedDocument } from './demo-workload.js';
+import { runWorkload } from './demo-workload.js';
 import { startLocalPipeline, type LocalPipeline } from './pipeline.js';
 import { prepareSampleTargets, type SampleTargets } from './sample-targets.js';
-import {
-  blobReader,
-  convergedCount,
-  cosmosReader,
-  postgresReader,
-  redisReader,
-  webhookReader,
-  type TargetReader,
-} from './target-readers.js';
+import { waitForAll, type TargetUnderTest } from './target-convergence.js';
+import { blobReader, cosmosReader, postgresReader, redisReader, webhookReader } from './target-readers.js';
 
 function positiveInteger(value: string): number {
   const number = Number(value);
@@ -33,14 +26,6 @@ function positiveInteger(value: string): number {
 }
 
 const log = (message: string) => console.error(`[demo] ${message}`);
-
-interface TargetUnderTest {
-  name: string;
-  subscription: string;
-  read: TargetReader;
-  convergedAt?: number;
-  held?: number;
-}
 
 function targetsUnderTest(pipeline: LocalPipeline, extra: SampleTargets): TargetUnderTest[] {
   const blobs = BlobServiceClient.fromConnectionString(pipeline.stack.settings.STORAGE_CONNECTION_STRING);
@@ -62,29 +47,6 @@ function targetsUnderTest(pipeline: LocalPipeline, extra: SampleTargets): Target
   if (extra.redisPrefix)
     list.push({ name: 'orders-redis', subscription: 'redis-target', read: redisReader(extra.redisPrefix) });
   return list;
-}
-
-/** Polls every target until each holds the final state of every document, or the time is up. */
-async function waitForAll(targets: TargetUnderTest[], expected: ExpectedDocument[], timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let lastReport = 0;
-  while (Date.now() < deadline && targets.some((target) => target.convergedAt === undefined)) {
-    for (const target of targets.filter((candidate) => candidate.convergedAt === undefined)) {
-      try {
-        target.held = convergedCount(expected, await target.read(expected));
-      } catch (error) {
-        // Not there yet (a table or container is created by the first batch): keep polling until the deadline.
-        target.held = 0;
-        if (Date.now() - lastReport > 2_000) log(`${target.name}: not readable yet (${(error as Error).message})`);
-      }
-      if (target.held === expected.length) target.convergedAt = Date.now();
-    }
-    if (Date.now() - lastReport > 2_000) {
-      log(targets.map((target) => `${target.name} ${target.held ?? 0}/${expected.length}`).join(', '));
-      lastReport = Date.now();
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
 }
 
 async function main(): Promise<number> {
@@ -131,7 +93,7 @@ async function main(): Promise<number> {
     // The Cosmos copy is also watched through its change feed, which times every document's arrival exactly.
     const [copyFeed] = await Promise.all([
       waitForConvergence(copy, workload.expected, options.timeout * 1000, () => undefined),
-      waitForAll(targets, expected, options.timeout * 1000),
+      waitForAll(targets, expected, options.timeout * 1000, log),
     ]);
     const settings = pipeline.stack.settings;
     const admin = createLocalAdministrationClient(

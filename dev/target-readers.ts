@@ -67,13 +67,21 @@ export function redisReader(prefix: string): TargetReader {
   };
 }
 
+/** Lists the container once, then downloads only the expected documents that have a blob (a 404 costs as much). */
 export function blobReader(container: ContainerClient): TargetReader {
   return async (expected) => {
     const held = new Map<string, HeldState>();
-    for (let start = 0; start < expected.length; start += 64) {
+    const existing = new Set<string>();
+    for await (const blob of container.listBlobsFlat()) existing.add(blob.name);
+    const present = expected
+      .map((doc) => ({
+        doc,
+        name: latestBlobName('', { source: SOURCE, partitionKey: doc.customerId, documentId: doc.id }),
+      }))
+      .filter(({ name }) => existing.has(name));
+    for (let start = 0; start < present.length; start += 64) {
       await Promise.all(
-        expected.slice(start, start + 64).map(async (doc) => {
-          const name = latestBlobName('', { source: SOURCE, partitionKey: doc.customerId, documentId: doc.id });
+        present.slice(start, start + 64).map(async ({ doc, name }) => {
           try {
             const body = JSON.parse((await container.getBlobClient(name).downloadToBuffer()).toString('utf8')) as {
               revision?: unknown;
