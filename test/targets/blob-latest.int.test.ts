@@ -1,6 +1,14 @@
-import { AccountSASPermissions, AccountSASResourceTypes } from '@azure/storage-blob';
+import { randomUUID } from 'node:crypto';
+import {
+  AccountSASPermissions,
+  AccountSASResourceTypes,
+  ContainerClient,
+  newPipeline,
+  StorageSharedKeyCredential,
+} from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { blobTargetSchema, createBlobTarget } from '../../shared/targets/blob/index.js';
+import { AZURITE_ACCOUNT_KEY, AZURITE_ACCOUNT_NAME } from '../../local-stack/azurite.js';
+import { BlobTarget, blobTargetSchema, createBlobTarget } from '../../shared/targets/blob/index.js';
 import { latestBlobName } from '../../shared/targets/blob/naming.js';
 import { makeEvent } from '../support/events.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
@@ -78,6 +86,55 @@ describe('blob target, latest mode', () => {
     await container.getBlockBlobClient(name).upload('not json', 8);
     expect(await target.applyBatch([event])).toMatchObject([{ status: 'applied' }]);
     expect(await download(container, name)).toMatchObject({ v: 2 });
+  });
+
+  it('writes first from what it last saw: one request per new document or update, a read only after a wrong guess', async () => {
+    const requests: string[] = [];
+    const pipeline = newPipeline(new StorageSharedKeyCredential(AZURITE_ACCOUNT_NAME, AZURITE_ACCOUNT_KEY));
+    pipeline.factories.unshift({
+      create: (next) => ({
+        sendRequest: (request) => {
+          requests.push(request.method);
+          return next.sendRequest(request);
+        },
+      }),
+    });
+    const containerName = `guess-${randomUUID().slice(0, 8)}`;
+    const container = new ContainerClient(`${stack.azurite.blobEndpoint}/${containerName}`, pipeline);
+    const target = new BlobTarget({
+      name: 'guessing',
+      container,
+      mode: 'latest',
+      prefix: '',
+      createIfNotExists: true,
+      concurrency: 4,
+    });
+    await target.open();
+    const version = (lsn: number, op: 'upsert' | 'delete' = 'upsert') =>
+      makeEvent({ id: 'g', lsn, op, ...(op === 'upsert' ? { data: { v: lsn } } : {}) });
+    const name = latestBlobName('', version(1));
+    const apply = async (event: ReturnType<typeof version>) => {
+      requests.length = 0;
+      const [outcome] = await target.applyBatch([event]);
+      return { status: outcome?.status, requests: [...requests] };
+    };
+
+    expect(await apply(version(1))).toEqual({ status: 'applied', requests: ['PUT'] });
+    expect(await apply(version(2))).toEqual({ status: 'applied', requests: ['PUT'] });
+    // No newer than what this process wrote: stale without asking the store.
+    expect(await apply(version(1))).toEqual({ status: 'stale', requests: [] });
+
+    // Someone else wrote a newer version: the guessed replace fails (412), the read finds the newer one.
+    const other = stack.service.getContainerClient(containerName).getBlockBlobClient(name);
+    await other.upload('{"v":9}', 7, { metadata: { lsn: '9', ts: '1', deleted: 'false' } });
+    expect(await apply(version(3))).toEqual({ status: 'stale', requests: ['PUT', 'HEAD'] });
+    expect(await download(container, name)).toEqual({ v: 9 });
+
+    // Someone deleted the blob: the guessed replace fails, the read finds nothing, the create succeeds.
+    await other.delete();
+    expect(await apply(version(10, 'delete'))).toEqual({ status: 'applied', requests: ['PUT', 'HEAD', 'PUT'] });
+    expect(await download(container, name)).toMatchObject({ _sync: { lsn: 10, deleted: true } });
+    expect(await apply(version(11))).toEqual({ status: 'applied', requests: ['PUT'] });
   });
 
   it('rejects an event whose projection throws and applies the rest', async () => {

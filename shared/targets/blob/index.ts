@@ -7,6 +7,7 @@ import type { ContainerClient } from '@azure/storage-blob';
 import type { ResolvedConnection } from '../../config/connections.js';
 import type { ChangeEvent } from '../../events/envelope.js';
 import type { Projection } from '../cosmos/document.js';
+import { KnownVersions } from '../known-versions.js';
 import { TargetError, type ApplyOutcome, type Target } from '../target.js';
 import { writeArchive } from './archive.js';
 import { mapBounded } from './bounded.js';
@@ -35,6 +36,8 @@ export class BlobTarget implements Target {
   readonly appliesEveryVersion: boolean;
   private opened = false;
   private containerReady: Promise<void> | undefined;
+  /** Etags and versions of the latest-mode blobs this process wrote or read last, so most writes need no read. */
+  private readonly known = new KnownVersions();
 
   constructor(private readonly options: BlobTargetOptions) {
     this.name = options.name;
@@ -55,7 +58,7 @@ export class BlobTarget implements Target {
     try {
       return await mapBounded(events, concurrency, (event) =>
         mode === 'latest'
-          ? writeLatest(container, event, { prefix, project })
+          ? writeLatest(container, event, { prefix, project }, this.known)
           : writeArchive(container, event, { prefix, project, now }),
       );
     } catch (error) {

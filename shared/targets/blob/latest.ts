@@ -1,15 +1,28 @@
 /**
  * latest mode: one blob per document, written only when the event is strictly newer than the version in the blob's
- * metadata. The write is conditional on what was read (If-Match on the etag, or If-None-Match: * when the blob was
- * absent), so a concurrent writer can never be overwritten by an older version: losing the race means read again.
+ * metadata. Every write is conditional (If-Match on an etag, or If-None-Match: * for a blob thought absent), so a
+ * concurrent writer can never be overwritten by an older version: losing the race means read again.
+ *
+ * The first write is a guess from what this process last wrote or read (`KnownVersions`, by blob name): create a
+ * blob it has not seen, replace one it knows with its known etag, and call an event no newer than the known version
+ * stale without asking. Only a wrong guess (the blob existed, changed, or is leased) costs a read (HEAD) and a second
+ * write, so new documents and updates of documents written recently take one request instead of two.
  */
-import type { BlobGetPropertiesResponse, ContainerClient } from '@azure/storage-blob';
+import type { BlobGetPropertiesResponse, BlockBlobClient, ContainerClient } from '@azure/storage-blob';
 import type { ChangeEvent } from '../../events/envelope.js';
 import { isNewer } from '../coalesce.js';
 import type { Projection } from '../cosmos/document.js';
+import type { KnownVersions } from '../known-versions.js';
 import { TargetError, type ApplyOutcome } from '../target.js';
 import { latestBody, versionFromMetadata, versionMetadata } from './document.js';
-import { failedOutcome, isLeaseConflict, isLostRace, rejected, storageFailureOf } from './errors.js';
+import {
+  failedOutcome,
+  isLeaseConflict,
+  isLostRace,
+  rejected,
+  storageFailureOf,
+  type StorageFailure,
+} from './errors.js';
 import { latestBlobName } from './naming.js';
 
 /** How often one blob's write is retried after losing a race before the batch is retried instead. */
@@ -20,10 +33,36 @@ export interface LatestWriteOptions {
   project: Projection | undefined;
 }
 
+type Conditions = { ifMatch: string } | { ifNoneMatch: '*' };
+
+/** The upload's new etag, or why it failed. */
+async function upload(
+  blob: BlockBlobClient,
+  body: Buffer,
+  event: ChangeEvent,
+  conditions: Conditions,
+): Promise<{ etag: string | undefined } | { failure: StorageFailure; error: unknown }> {
+  try {
+    const response = await blob.upload(body, body.length, {
+      metadata: versionMetadata(event),
+      blobHTTPHeaders: { blobContentType: 'application/json; charset=utf-8' },
+      conditions,
+    });
+    return { etag: response.etag };
+  } catch (error) {
+    return { failure: storageFailureOf(error), error };
+  }
+}
+
+/** The guess was wrong: the blob exists, changed, is gone or is leased. The careful path sorts out which. */
+const guessedWrong = (failure: StorageFailure): boolean =>
+  isLostRace(failure) || isLeaseConflict(failure) || (failure.status === 404 && failure.code === 'BlobNotFound');
+
 export async function writeLatest(
   container: ContainerClient,
   event: ChangeEvent,
   options: LatestWriteOptions,
+  known: KnownVersions,
 ): Promise<ApplyOutcome> {
   let body: Buffer;
   try {
@@ -31,7 +70,29 @@ export async function writeLatest(
   } catch (error) {
     return rejected(event, 'PROJECTION_FAILED', `projection failed: ${(error as Error).message}`, error);
   }
-  const blob = container.getBlockBlobClient(latestBlobName(options.prefix, event));
+  const name = latestBlobName(options.prefix, event);
+  const blob = container.getBlockBlobClient(name);
+  const cached = known.get(name);
+  if (cached && !isNewer(event.version, cached.version)) return { eventId: event.eventId, status: 'stale' };
+  const guess = await upload(blob, body, event, cached ? { ifMatch: cached.etag } : { ifNoneMatch: '*' });
+  if ('etag' in guess) {
+    if (guess.etag) known.set(name, { etag: guess.etag, version: event.version });
+    return { eventId: event.eventId, status: 'applied' };
+  }
+  if (!guessedWrong(guess.failure))
+    return failedOutcome(event, `write of ${event.documentId}`, guess.failure, guess.error);
+  known.forget(name);
+  return readThenWrite(blob, body, event, name, known);
+}
+
+/** The careful path: read the blob's version, decide, and write conditionally on what was read. */
+async function readThenWrite(
+  blob: BlockBlobClient,
+  body: Buffer,
+  event: ChangeEvent,
+  name: string,
+  known: KnownVersions,
+): Promise<ApplyOutcome> {
   for (let attempt = 0; attempt <= MAX_RACE_RETRIES; attempt += 1) {
     let current: BlobGetPropertiesResponse | undefined;
     try {
@@ -42,26 +103,25 @@ export async function writeLatest(
       // checked at open; if it was deleted since, the conditional create below reports ContainerNotFound.
       if (failure.status !== 404) return failedOutcome(event, `read of ${event.documentId}`, failure, error);
     }
-    if (!isNewer(event.version, versionFromMetadata(current?.metadata)))
-      return { eventId: event.eventId, status: 'stale' };
-    try {
-      await blob.upload(body, body.length, {
-        metadata: versionMetadata(event),
-        blobHTTPHeaders: { blobContentType: 'application/json; charset=utf-8' },
-        conditions: current?.etag ? { ifMatch: current.etag } : { ifNoneMatch: '*' },
-      });
+    const stored = versionFromMetadata(current?.metadata);
+    if (current?.etag && stored) known.set(name, { etag: current.etag, version: stored });
+    if (!isNewer(event.version, stored)) return { eventId: event.eventId, status: 'stale' };
+    const written = await upload(blob, body, event, current?.etag ? { ifMatch: current.etag } : { ifNoneMatch: '*' });
+    if ('etag' in written) {
+      if (written.etag) known.set(name, { etag: written.etag, version: event.version });
+      else known.forget(name);
       return { eventId: event.eventId, status: 'applied' };
-    } catch (error) {
-      const failure = storageFailureOf(error);
-      if (isLostRace(failure)) continue;
-      if (!isLeaseConflict(failure)) return failedOutcome(event, `write of ${event.documentId}`, failure, error);
-      // Someone holds a lease on this blob. A fixed lease ends within 60 s: retry the batch later. An infinite one
-      // stays until it is broken: only this event is dead-lettered, to be resubmitted once an operator breaks it.
-      if (current?.leaseDuration !== 'infinite') {
-        throw TargetError.transient('BLOB_LEASED', `blob of ${event.documentId} is leased; retry later`, error);
-      }
-      return rejected(event, 'BLOB_LEASED', `blob of ${event.documentId} has an infinite lease held elsewhere`, error);
     }
+    const { failure, error } = written;
+    known.forget(name);
+    if (isLostRace(failure)) continue;
+    if (!isLeaseConflict(failure)) return failedOutcome(event, `write of ${event.documentId}`, failure, error);
+    // Someone holds a lease on this blob. A fixed lease ends within 60 s: retry the batch later. An infinite one
+    // stays until it is broken: only this event is dead-lettered, to be resubmitted once an operator breaks it.
+    if (current?.leaseDuration !== 'infinite') {
+      throw TargetError.transient('BLOB_LEASED', `blob of ${event.documentId} is leased; retry later`, error);
+    }
+    return rejected(event, 'BLOB_LEASED', `blob of ${event.documentId} has an infinite lease held elsewhere`, error);
   }
   throw TargetError.transient(
     'BLOB_TARGET_CONTENTION',

@@ -5,8 +5,9 @@
  * recommends writing at volume. Operations that lost a race (409/412) are handed back for the one-by-one path.
  */
 import type { Container, JSONObject, OperationInput, OperationResponse, RequestOptions } from '@azure/cosmos';
-import type { ChangeEvent, EventVersion } from '../../events/envelope.js';
+import type { ChangeEvent } from '../../events/envelope.js';
 import { isNewer } from '../coalesce.js';
+import type { KnownVersions } from '../known-versions.js';
 import { TargetError, type ApplyOutcome } from '../target.js';
 import { targetKeyValue, versionOf, type TargetDocument } from './document.js';
 
@@ -105,40 +106,8 @@ async function bulk(
   return responses;
 }
 
-/** What this process last wrote or read for a document: enough to write again without reading first. */
-export interface KnownVersion {
-  etag: string;
-  version: EventVersion;
-}
-
-/**
- * A bounded map of the documents this process has seen, oldest dropped first. A stale entry is harmless: the write it
- * leads to carries the cached etag, fails with 412 if the document changed, and that document is then read again.
- */
-export class KnownVersions {
-  private readonly entries = new Map<string, KnownVersion>();
-
-  constructor(private readonly capacity = 100_000) {}
-
-  static keyOf(event: ChangeEvent): string {
-    return JSON.stringify([event.partitionKey, event.documentId]);
-  }
-
-  get(event: ChangeEvent): KnownVersion | undefined {
-    return this.entries.get(KnownVersions.keyOf(event));
-  }
-
-  set(event: ChangeEvent, known: KnownVersion): void {
-    const key = KnownVersions.keyOf(event);
-    this.entries.delete(key);
-    this.entries.set(key, known);
-    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
-  }
-
-  forget(event: ChangeEvent): void {
-    this.entries.delete(KnownVersions.keyOf(event));
-  }
-}
+/** The key of a document in the Cosmos target's known versions: its partition key value and id. */
+const knownKey = (event: ChangeEvent): string => JSON.stringify([event.partitionKey, event.documentId]);
 
 type Plan = { item: BulkItem; operation: OperationInput };
 
@@ -172,9 +141,9 @@ async function writeAll(
     const eventId = item.event.eventId;
     if (status !== undefined && status >= 200 && status < 300) {
       outcomes.set(eventId, { eventId, status: 'applied' });
-      if (response?.eTag) known.set(item.event, { etag: response.eTag, version: item.event.version });
+      if (response?.eTag) known.set(knownKey(item.event), { etag: response.eTag, version: item.event.version });
     } else if (status === 409 || status === 412) {
-      known.forget(item.event);
+      known.forget(knownKey(item.event));
       conflicted.push(item);
     } else if (isTransientStatus(status)) {
       throw transient('bulk write', new Error(`an operation answered ${String(status)}`));
@@ -210,7 +179,7 @@ async function readAndPlan(
     const read = reads[index];
     const current = read?.statusCode === 200 ? (read.resourceBody as { _sync?: unknown } | undefined) : undefined;
     const stored = versionOf(current);
-    if (current && read?.eTag && stored) known.set(item.event, { etag: read.eTag, version: stored });
+    if (current && read?.eTag && stored) known.set(knownKey(item.event), { etag: read.eTag, version: stored });
     if (!isNewer(item.event.version, stored)) {
       outcomes.set(item.event.eventId, { eventId: item.event.eventId, status: 'stale' });
       return;
@@ -234,7 +203,7 @@ export async function applyInBulk(
   const outcomes = new Map<string, ApplyOutcome>();
   const guesses: Plan[] = [];
   for (const item of items) {
-    const cached = known.get(item.event);
+    const cached = known.get(knownKey(item.event));
     if (cached && !isNewer(item.event.version, cached.version)) {
       outcomes.set(item.event.eventId, { eventId: item.event.eventId, status: 'stale' });
     } else {

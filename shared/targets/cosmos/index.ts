@@ -8,7 +8,8 @@ import type { Container, CosmosClient, ItemDefinition } from '@azure/cosmos';
 import type { ChangeEvent } from '../../events/envelope.js';
 import { isNewer } from '../coalesce.js';
 import { TargetError, type ApplyOutcome, type Target } from '../target.js';
-import { applyInBulk, isTransientStatus, KnownVersions, type BulkItem } from './bulk.js';
+import { KnownVersions } from '../known-versions.js';
+import { applyInBulk, isTransientStatus, type BulkItem } from './bulk.js';
 import { buildTargetDocument, targetKeyValue, versionOf, type Projection, type TargetDocument } from './document.js';
 
 export interface CosmosTargetOptions {
