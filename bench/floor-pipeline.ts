@@ -10,19 +10,18 @@
  * What it costs per document is what the SDKs and the local stack cost; the real pipeline cannot use less, so its
  * throughput against the naive loop is bounded by the floor's.
  */
-import { ChangeFeedStartFrom, CosmosClient, StatusCodes, type OperationInput } from '@azure/cosmos';
+import { ChangeFeedStartFrom, StatusCodes, type OperationInput } from '@azure/cosmos';
 import {
   ServiceBusClient,
   isServiceBusError,
   type ServiceBusReceivedMessage,
   type ServiceBusSessionReceiver,
 } from '@azure/service-bus';
-import { percentile } from '../dev/convergence.js';
 import { SessionInbox } from '../local-host/servicebus/session-inbox.js';
 import { sessionIdFor } from '../shared/events/ids.js';
-import { localCosmosClientOptions } from '../local-stack/cosmos/index.js';
 import { CpuMeter } from './cpu-meter.js';
-import { benchDocuments, DATABASE, fillSource, SOURCE, TARGET, type Run, type StackHandle } from './pipeline-runs.js';
+import type { Run, StackHandle } from './pipeline-runs.js';
+import { prepareStores, runFromArrivals } from './sdk-loop.js';
 import { progress } from './support.js';
 
 const TOPIC = 'cosmos-sync-events';
@@ -34,26 +33,12 @@ const BULK_CHUNK = 100;
 const SESSION_IDLE_MS = 200;
 
 export async function runFloorPipeline(count: number, stack: StackHandle): Promise<Run> {
-  const docs = benchDocuments(count);
-  const { settings } = stack;
-  const cosmos = new CosmosClient(
-    localCosmosClientOptions({ endpoint: settings.COSMOS_ENDPOINT, key: settings.COSMOS_KEY }),
-  );
+  const { cosmos, source, target } = await prepareStores(stack, count);
   // Accepts wait at most 3 s, as the local host's do, so the receivers stop soon after the last document.
-  const serviceBus = new ServiceBusClient(settings.SERVICEBUS_CONNECTION_STRING, {
+  const serviceBus = new ServiceBusClient(stack.settings.SERVICEBUS_CONNECTION_STRING, {
     retryOptions: { timeoutInMs: 3_000 },
   });
   try {
-    const { database } = await cosmos.databases.createIfNotExists({ id: DATABASE });
-    const { container: source } = await database.containers.createIfNotExists({
-      id: SOURCE,
-      partitionKey: { paths: ['/customerId'] },
-    });
-    const { container: target } = await database.containers.createIfNotExists({
-      id: TARGET,
-      partitionKey: { paths: ['/pk'] },
-    });
-    await fillSource(source, docs);
     const meter = new CpuMeter(stack.pid);
     const started = Date.now();
     progress(`floor pipeline: ${count} documents waiting in the source`);
@@ -131,19 +116,7 @@ export async function runFloorPipeline(count: number, stack: StackHandle): Promi
       read += page.result.length;
     }
     await receivers;
-    const cpu = meter.read();
-    const lags = reachedAt.map((at) => at - started);
-    return {
-      pipeline: 'floor',
-      documents: count,
-      catchUpSeconds: Math.max(...lags) / 1000,
-      lagP50Ms: percentile(lags, 0.5),
-      lagP99Ms: percentile(lags, 0.99),
-      pipelineCpuMicros: (cpu.ownMs * 1000) / count,
-      stackCpuMicros: cpu.stackMs === undefined ? undefined : (cpu.stackMs * 1000) / count,
-      errorLines: 0,
-      timerRuns: 0,
-    };
+    return runFromArrivals('floor', count, reachedAt, started, meter);
   } finally {
     await serviceBus.close();
     cosmos.dispose();
