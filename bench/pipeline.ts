@@ -75,10 +75,10 @@ export async function benchPipeline(
   const naiveRate = rate('naive');
   const ratio = rate('real') / naiveRate;
   printRows(
-    `End-to-end local pipeline, ${count} documents waiting in the source, ${rounds} rounds (order reversed every other ` +
-      'round), each run in ' +
-      `a process of its own with a ${LAYOUT_TITLES[layout]} (docs/s: catch-up throughput, start-up included; lag ` +
-      'from start; cpu: the pipeline process, stack: the local stack process, per document)',
+    `End-to-end local pipeline, ${count} documents waiting in the source, ${rounds} rounds (order reversed every ` +
+      `other round), each run in a process of its own with a ${LAYOUT_TITLES[layout]} (docs/s: catch-up ` +
+      'throughput, start-up included; lag from start; cpu: the pipeline process, stack: the local stack process, ' +
+      'per document)',
     runs.map((run, index) => row(`${index + 1} ${run.pipeline}`, run, naiveRate)),
   );
   const medianOf = (pipeline: Run['pipeline'], pick: (run: Run) => number | undefined) => {
