@@ -10,7 +10,7 @@
  * What it costs per document is what the SDKs and the local stack cost; the real pipeline cannot use less, so its
  * throughput against the naive loop is bounded by the floor's.
  */
-import { ChangeFeedStartFrom, StatusCodes, type OperationInput } from '@azure/cosmos';
+import type { OperationInput } from '@azure/cosmos';
 import {
   ServiceBusClient,
   isServiceBusError,
@@ -21,7 +21,7 @@ import { SessionInbox } from '../local-host/servicebus/session-inbox.js';
 import { sessionIdFor } from '../shared/events/ids.js';
 import { CpuMeter } from './cpu-meter.js';
 import type { Run, StackHandle } from './pipeline-runs.js';
-import { prepareStores, runFromArrivals } from './sdk-loop.js';
+import { forEachChangeFeedPage, prepareStores, runFromArrivals } from './sdk-loop.js';
 import { progress } from './support.js';
 
 const TOPIC = 'cosmos-sync-events';
@@ -43,6 +43,8 @@ export async function runFloorPipeline(count: number, stack: StackHandle): Promi
     const started = Date.now();
     progress(`floor pipeline: ${count} documents waiting in the source`);
     const reachedAt: number[] = [];
+    // The workers stop on their own once every document arrived; nothing aborts a receive.
+    const neverAborted = new AbortController().signal;
 
     const apply = async (receiver: ServiceBusSessionReceiver, messages: ServiceBusReceivedMessage[]) => {
       const operations: OperationInput[] = messages.map((message) => {
@@ -78,7 +80,7 @@ export async function runFloorPipeline(count: number, stack: StackHandle): Promi
         const inbox = new SessionInbox(receiver, RECEIVE_BATCH);
         try {
           for (;;) {
-            const messages = await inbox.receive(RECEIVE_BATCH, SESSION_IDLE_MS, new AbortController().signal);
+            const messages = await inbox.receive(RECEIVE_BATCH, SESSION_IDLE_MS, neverAborted);
             if (messages.length === 0) break;
             await apply(receiver, messages);
           }
@@ -91,16 +93,9 @@ export async function runFloorPipeline(count: number, stack: StackHandle): Promi
     const receivers = Promise.all(Array.from({ length: SESSION_BUCKETS }, receiveWorker));
 
     const sender = serviceBus.createSender(TOPIC);
-    const iterator = source.items.getChangeFeedIterator<Record<string, unknown>>({
-      changeFeedStartFrom: ChangeFeedStartFrom.Beginning(),
-      maxItemCount: RECEIVE_BATCH,
-    });
-    let read = 0;
-    while (read < count) {
-      const page = await iterator.readNext();
-      if (page.statusCode === StatusCodes.NotModified) continue;
+    await forEachChangeFeedPage(source, count, RECEIVE_BATCH, async (documents) => {
       let batch = await sender.createMessageBatch();
-      for (const doc of page.result) {
+      for (const doc of documents) {
         const message = {
           body: Buffer.from(JSON.stringify(doc), 'utf8'),
           contentType: 'application/json',
@@ -113,8 +108,7 @@ export async function runFloorPipeline(count: number, stack: StackHandle): Promi
         if (!batch.tryAddMessage(message)) throw new Error('a document does not fit an empty message batch');
       }
       if (batch.count > 0) await sender.sendMessages(batch);
-      read += page.result.length;
-    }
+    });
     await receivers;
     return runFromArrivals('floor', count, reachedAt, started, meter);
   } finally {

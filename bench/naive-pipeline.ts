@@ -3,11 +3,10 @@
  * `sendMessages` per document, and a consumer receives one message at a time, upserts it into the target and
  * completes it. A document reaches the target after its upsert and complete.
  */
-import { ChangeFeedStartFrom, StatusCodes } from '@azure/cosmos';
 import { ServiceBusClient } from '@azure/service-bus';
 import { CpuMeter } from './cpu-meter.js';
 import type { Run, StackHandle } from './pipeline-runs.js';
-import { prepareStores, runFromArrivals } from './sdk-loop.js';
+import { forEachChangeFeedPage, prepareStores, runFromArrivals } from './sdk-loop.js';
 import { progress } from './support.js';
 
 export async function runNaivePipeline(count: number, stack: StackHandle): Promise<Run> {
@@ -31,17 +30,9 @@ export async function runNaivePipeline(count: number, stack: StackHandle): Promi
         if (reachedAt.length % 2_000 === 0) progress(`naive pipeline: ${reachedAt.length}/${count}`);
       }
     })();
-    const iterator = source.items.getChangeFeedIterator({
-      changeFeedStartFrom: ChangeFeedStartFrom.Beginning(),
-      maxItemCount: 500,
+    await forEachChangeFeedPage(source, count, 500, async (documents) => {
+      for (const doc of documents) await sender.sendMessages({ body: doc, contentType: 'application/json' });
     });
-    let read = 0;
-    while (read < count) {
-      const page = await iterator.readNext();
-      if (page.statusCode === StatusCodes.NotModified) continue;
-      for (const doc of page.result) await sender.sendMessages({ body: doc, contentType: 'application/json' });
-      read += page.result.length;
-    }
     await consume;
     return runFromArrivals('naive', count, reachedAt, started, meter);
   } finally {

@@ -1,8 +1,9 @@
 /**
  * What the two pipelines without the app (the naive loop and the floor) share: their own Cosmos DB client, the
- * source filled with the benchmark's documents and an empty target, and a Run made from per-document arrival times.
+ * source filled with the benchmark's documents and an empty target, reading the source's change feed from the
+ * beginning, and a Run made from per-document arrival times.
  */
-import { CosmosClient, type Container } from '@azure/cosmos';
+import { ChangeFeedStartFrom, CosmosClient, StatusCodes, type Container } from '@azure/cosmos';
 import { percentile } from '../dev/convergence.js';
 import { localCosmosClientOptions } from '../local-stack/cosmos/index.js';
 import type { CpuMeter } from './cpu-meter.js';
@@ -68,4 +69,24 @@ export function runFromArrivals(
     errorLines: 0,
     timerRuns: 0,
   };
+}
+
+/** Reads the source's change feed from the beginning in pages of `pageSize`, handing each page on, until `count`. */
+export async function forEachChangeFeedPage(
+  source: Container,
+  count: number,
+  pageSize: number,
+  handle: (documents: Record<string, unknown>[]) => Promise<void>,
+): Promise<void> {
+  const iterator = source.items.getChangeFeedIterator<Record<string, unknown>>({
+    changeFeedStartFrom: ChangeFeedStartFrom.Beginning(),
+    maxItemCount: pageSize,
+  });
+  let read = 0;
+  while (read < count) {
+    const page = await iterator.readNext();
+    if (page.statusCode === StatusCodes.NotModified) continue;
+    await handle(page.result);
+    read += page.result.length;
+  }
 }
