@@ -7,6 +7,8 @@ export interface PageParts {
   uplotLicense: string;
   uplotVersion: string;
   uplotCss: string;
+  /** Runs before uPlot: makes sure `navigator.language` is a tag Intl accepts (see client/locale-guard.ts). */
+  localeGuardJs: string;
   uplotJs: string;
   pageCss: string;
   clientJs: string;
@@ -68,6 +70,7 @@ each run (every minute by default); the charts appear after its first run.</p>
 <div id="charts" class="charts">${CHARTS.map(chartFigure).join('')}</div></section>
 </main>
 <footer>cosmos-sync status page. Charts by uPlot ${parts.uplotVersion} (MIT licence).</footer>
+<script>${parts.localeGuardJs}</script>
 <script>${parts.uplotJs}</script>
 <script>${parts.clientJs}</script>
 </body>

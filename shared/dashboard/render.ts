@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readUplotAssets, DashboardAssetError } from './assets.js';
 import { CLIENT_JS } from './client/index.js';
+import { LOCALE_GUARD_JS } from './client/locale-guard.js';
 import { pageHtml } from './page.js';
 import { PAGE_CSS } from './styles.js';
 
@@ -27,13 +28,18 @@ function checkInline(name: string, text: string, closer: RegExp): string {
 
 function build(): DashboardPage {
   const uplot = readUplotAssets();
-  const scripts = [checkInline('uPlot script', uplot.js, /<\/script/i), checkInline('script', CLIENT_JS, /<\/script/i)];
+  const scripts = [
+    checkInline('locale guard', LOCALE_GUARD_JS, /<\/script/i),
+    checkInline('uPlot script', uplot.js, /<\/script/i),
+    checkInline('script', CLIENT_JS, /<\/script/i),
+  ];
   const styles = [checkInline('uPlot CSS', uplot.css, /<\/style/i), checkInline('CSS', PAGE_CSS, /<\/style/i)];
   const html = pageHtml({
     uplotVersion: uplot.version,
     uplotLicense: checkInline('uPlot licence', uplot.license, /--!?>/),
-    uplotJs: scripts[0] ?? '',
-    clientJs: scripts[1] ?? '',
+    localeGuardJs: scripts[0] ?? '',
+    uplotJs: scripts[1] ?? '',
+    clientJs: scripts[2] ?? '',
     uplotCss: styles[0] ?? '',
     pageCss: styles[1] ?? '',
   });

@@ -71,7 +71,7 @@ describe('dashboardResponse', () => {
     expect(directives.get('connect-src')).toEqual(["'self'"]);
     expect(directives.get('script-src')).toEqual(inline(response.body, 'script').map(sha256));
     expect(directives.get('style-src')).toEqual(inline(response.body, 'style').map(sha256));
-    expect(directives.get('script-src')).toHaveLength(2);
+    expect(directives.get('script-src')).toHaveLength(3);
     expect(directives.get('style-src')).toHaveLength(2);
     expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|\*/);
     expect(directives.get('frame-ancestors')).toEqual(["'none'"]);

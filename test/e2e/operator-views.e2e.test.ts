@@ -3,22 +3,33 @@
  * served by the local host draws them in headless Chromium, and `cosmos-sync status --json` reads the same status.
  */
 import { execFile } from 'node:child_process';
-import { constants } from 'node:fs';
-import { access, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalPipeline, type LocalPipeline } from '../../dev/pipeline.js';
 import { historyReportSchema, statusReportSchema } from '../../shared/status/report.js';
+import {
+  CHROMIUM_PROBE_TIMEOUT_MS,
+  CHROMIUM_SERVICE,
+  findChromium,
+  launchChromium,
+  type ChromiumChoice,
+} from '../support/chromium.js';
 import { requireService } from '../support/require-service.js';
 import { eventually } from './support.js';
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const BIN = fileURLToPath(new URL('../../cli/bin.mjs', import.meta.url));
 const SCREENSHOT = fileURLToPath(new URL('../../test-artifacts/dashboard-live.png', import.meta.url));
-const available = await requireService(`Chromium at ${CHROMIUM}`, () => access(CHROMIUM, constants.X_OK));
+let chromiumChoice: ChromiumChoice | undefined;
+const available = await requireService(
+  CHROMIUM_SERVICE,
+  async () => {
+    chromiumChoice = await findChromium();
+  },
+  { timeoutMs: CHROMIUM_PROBE_TIMEOUT_MS },
+);
 
 describe.runIf(available)('operator views on the local pipeline', () => {
   let pipeline: LocalPipeline;
@@ -55,14 +66,7 @@ describe.runIf(available)('operator views on the local pipeline', () => {
     expect(history.sources[0]?.points.at(-1)).toMatchObject({ health: expect.any(String) as unknown });
     await expect(fetch(api('history?hours=abc')).then((response) => response.status)).resolves.toBe(400);
 
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run'].concat(
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ),
-    });
+    const browser = await launchChromium(chromiumChoice as ChromiumChoice);
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       const errors: string[] = [];
