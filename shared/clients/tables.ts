@@ -1,6 +1,6 @@
 /** Azure Table clients from resolved storage connections, one per (connection, table), reused across invocations. */
 import { TableClient } from '@azure/data-tables';
-import type { ResolvedConnection } from '../config/connections.js';
+import { storageEndpointOf, type ResolvedStorageConnection } from '../config/storage.js';
 import { credentialFor } from './credential.js';
 
 const clients = new Map<string, TableClient>();
@@ -10,22 +10,18 @@ const ensured = new WeakMap<TableClient, Promise<void>>();
  * Keyed by what the client connects to, not only the setting name, so two local stacks (tests) that use the same
  * setting name with different endpoints never share a client.
  */
-function cacheKey(connection: ResolvedConnection, tableName: string): string {
+function cacheKey(connection: ResolvedStorageConnection, tableName: string): string {
   const target =
     connection.kind === 'connectionString'
       ? connection.connectionString
-      : `${connection.endpoint}|${connection.clientId ?? ''}`;
+      : `${connection.endpoints.table ?? ''}|${connection.clientId ?? ''}`;
   return JSON.stringify([connection.kind, target, tableName]);
 }
 
-/** Identity-based settings name the table service URI; a bare account name is accepted like the blob factory does. */
-export function tableEndpointOf(endpoint: string): string {
-  return /^https?:\/\//.test(endpoint) ? endpoint : `https://${endpoint}.table.core.windows.net`;
-}
-
-function create(connection: ResolvedConnection, tableName: string): TableClient {
+function create(connection: ResolvedStorageConnection, tableName: string): TableClient {
   if (connection.kind === 'identity') {
-    return new TableClient(tableEndpointOf(connection.endpoint), tableName, credentialFor(connection.clientId));
+    // The table endpoint from __tableServiceUri or __accountName, never derived from another service's URI.
+    return new TableClient(storageEndpointOf(connection, 'table'), tableName, credentialFor(connection.clientId));
   }
   const client = TableClient.fromConnectionString(connection.connectionString, tableName);
   // Plain http is Azurite (including `UseDevelopmentStorage=true`); the SDK refuses it unless told, and it is only
@@ -35,7 +31,7 @@ function create(connection: ResolvedConnection, tableName: string): TableClient 
     : client;
 }
 
-export function tableClientFor(connection: ResolvedConnection, tableName: string): TableClient {
+export function tableClientFor(connection: ResolvedStorageConnection, tableName: string): TableClient {
   const key = cacheKey(connection, tableName);
   let client = clients.get(key);
   if (!client) {

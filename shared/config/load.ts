@@ -5,29 +5,26 @@
 import { adminEndpointProblem } from '../clients/servicebus-admin.js';
 import { ConfigError } from '../errors.js';
 import { telemetryConnectionStringProblem } from '../telemetry/provider.js';
-import { resolveConnection, type ConnectionService, type Env, type ResolvedConnection } from './connections.js';
+import type { Env, ResolvedConnection } from './connections.js';
+import { resolveSource, resolveTarget } from './defaults.js';
+import { resolveConnections, SERVICE_BUS_CONNECTION } from './resolve-connections.js';
 import { webhookSecretProblem } from '../targets/webhook/config.js';
 import type { SourceConfig, TargetConfig } from './schema.js';
 import { settingsSchema, type Settings } from './settings.js';
+import type { ResolvedStorageConnection } from './storage.js';
 
-/** Which kind of connection each target type's `connection` names. */
-const TARGET_CONNECTION_SERVICE = {
-  cosmos: 'cosmos',
-  postgres: 'postgres',
-  redis: 'redis',
-  blob: 'storage',
-} as const satisfies Record<Exclude<TargetConfig['type'], 'webhook'>, ConnectionService>;
-
-/** The fixed connection names of the shared services, as the function registrations reference them. */
-export const SERVICE_BUS_CONNECTION = 'ServiceBus';
-export const STORAGE_CONNECTION = 'AzureWebJobsStorage';
+export { SERVICE_BUS_CONNECTION, STORAGE_CONNECTION } from './resolve-connections.js';
 
 export interface AppConfig {
   settings: Settings;
+  /** The sources with every default resolved (`createLeaseContainer` from the lease connection's kind). */
   sources: SourceConfig[];
+  /** The targets with every default resolved (a Cosmos target's `createIfNotExists` from its connection's kind). */
   targets: TargetConfig[];
-  /** Every connection the app uses, resolved, keyed by connection name. */
+  /** Every Cosmos DB, Service Bus, PostgreSQL and Redis connection the app uses, resolved, keyed by name. */
   connections: ReadonlyMap<string, ResolvedConnection>;
+  /** Every storage connection (AzureWebJobsStorage, blob targets), resolved with one endpoint per service. */
+  storageConnections: ReadonlyMap<string, ResolvedStorageConnection>;
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
@@ -71,30 +68,17 @@ export function parseConfig(env: Env): AppConfig {
     for (const name of target.sources ?? []) {
       if (!sourceNames.has(name)) problems.push(`COSMOS_SYNC_TARGETS[${index}].sources: unknown source "${name}"`);
     }
+    const secretProblem = target.type === 'webhook' ? webhookSecretProblem(target, env) : undefined;
+    if (secretProblem) problems.push(secretProblem);
   });
 
-  const wanted = new Map<string, ConnectionService>([
-    [SERVICE_BUS_CONNECTION, 'serviceBus'],
-    [STORAGE_CONNECTION, 'storage'],
-  ]);
-  for (const source of sources) {
-    wanted.set(source.connection, 'cosmos');
-    wanted.set(source.leaseConnection ?? source.connection, 'cosmos');
-  }
-  targets.forEach((target) => {
-    if (target.type === 'webhook') {
-      const problem = webhookSecretProblem(target, env);
-      if (problem) problems.push(problem);
-    } else {
-      wanted.set(target.connection, TARGET_CONNECTION_SERVICE[target.type]);
-    }
-  });
-  const connections = new Map<string, ResolvedConnection>();
-  for (const [name, service] of wanted) {
-    const resolved = resolveConnection(env, name, service);
-    if (typeof resolved === 'string') problems.push(resolved);
-    else connections.set(name, resolved);
-  }
+  const resolved = resolveConnections(env, sources, targets);
+  problems.push(...resolved.problems);
+  const { connections, storageConnections } = resolved;
+
+  const resolvedSources = sources.map((source, index) => resolveSource(source, index, connections));
+  const resolvedTargets = targets.map((target, index) => resolveTarget(target, index, connections));
+  for (const { problems: more } of [...resolvedSources, ...resolvedTargets]) problems.push(...more);
 
   const serviceBus = connections.get(SERVICE_BUS_CONNECTION);
   const adminProblem = serviceBus && adminEndpointProblem(serviceBus, settings.ServiceBus__adminEndpoint);
@@ -103,7 +87,13 @@ export function parseConfig(env: Env): AppConfig {
   if (telemetryProblem) problems.push(telemetryProblem);
 
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`, problems);
-  return { settings, sources, targets, connections };
+  return {
+    settings,
+    sources: resolvedSources.map(({ value }) => value),
+    targets: resolvedTargets.map(({ value }) => value),
+    connections,
+    storageConnections,
+  };
 }
 
 let cached: AppConfig | undefined;

@@ -89,6 +89,14 @@ export const sourceSchema = z
       .min(1)
       .optional()
       .describe('Document field copied to the message property "type" for subscription rules'),
+    createLeaseContainer: z
+      .boolean()
+      .optional()
+      .describe(
+        'Let the trigger create the lease container when missing. Default: true when the lease connection ' +
+          '(leaseConnection, else connection) is a connection string, false when it is identity-based ' +
+          '(Cosmos DB data-plane RBAC cannot create containers: create it in infrastructure)',
+      ),
   })
   .superRefine((source, ctx) => {
     if (source.changeFeedMode === 'AllVersionsAndDeletes' && source.startFrom !== 'now') {
@@ -99,7 +107,10 @@ export const sourceSchema = z
       });
     }
   });
-export type SourceConfig = z.infer<typeof sourceSchema>;
+/** A source as the schema parses it: `createLeaseContainer` may be absent (its default depends on the connection). */
+export type ParsedSourceConfig = z.infer<typeof sourceSchema>;
+/** A source as the app sees it (`AppConfig.sources`): parseConfig has resolved `createLeaseContainer`. */
+export type SourceConfig = Omit<ParsedSourceConfig, 'createLeaseContainer'> & { createLeaseContainer: boolean };
 
 export const cosmosTargetSchema = z.object({
   ...targetCommonFields,
@@ -108,7 +119,14 @@ export const cosmosTargetSchema = z.object({
   database: z.string().min(1).describe('Database of the target container'),
   container: z.string().min(1).describe('Target container (a materialized copy)'),
   partitionKeyPath: partitionKeyPath.default('/pk').describe('Partition key path of the target container'),
-  createIfNotExists: z.boolean().default(true).describe('Create the database and container at start-up when missing'),
+  createIfNotExists: z
+    .boolean()
+    .optional()
+    .describe(
+      'Create the database and container at start-up when missing. Default: true when the connection is a ' +
+        'connection string, false when it is identity-based (Cosmos DB data-plane RBAC cannot create databases or ' +
+        'containers: create them in infrastructure)',
+    ),
 });
 
 export const targetSchema = z.discriminatedUnion('type', [
@@ -118,5 +136,11 @@ export const targetSchema = z.discriminatedUnion('type', [
   blobTargetSchema,
   webhookTargetSchema,
 ]);
-export type TargetConfig = z.infer<typeof targetSchema>;
-export type CosmosTargetConfig = z.infer<typeof cosmosTargetSchema>;
+/** A target as the schema parses it: a Cosmos target's `createIfNotExists` may be absent. */
+export type ParsedTargetConfig = z.infer<typeof targetSchema>;
+/** A Cosmos target as the app sees it: parseConfig has resolved `createIfNotExists` from the connection's kind. */
+export type CosmosTargetConfig = Omit<z.infer<typeof cosmosTargetSchema>, 'createIfNotExists'> & {
+  createIfNotExists: boolean;
+};
+/** A target as the app sees it (`AppConfig.targets`). */
+export type TargetConfig = Exclude<ParsedTargetConfig, { type: 'cosmos' }> | CosmosTargetConfig;

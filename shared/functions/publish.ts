@@ -58,7 +58,7 @@ function required<T>(value: T | undefined, what: string): T {
 export function createPublishHandler(config: AppConfig, source: SourceConfig) {
   const publishSource = publishSourceOf(config, source);
   const serviceBus = required(config.connections.get(SERVICE_BUS_CONNECTION), 'the ServiceBus connection');
-  const storage = required(config.connections.get(STORAGE_CONNECTION), 'the AzureWebJobsStorage connection');
+  const storage = required(config.storageConnections.get(STORAGE_CONNECTION), 'the AzureWebJobsStorage connection');
   const quarantine = new BlobQuarantineStore(
     blobContainerFor(storage, config.settings.COSMOS_SYNC_QUARANTINE_CONTAINER),
   );
@@ -91,7 +91,8 @@ export function publishFunctionOptions(config: AppConfig, source: SourceConfig):
     leaseDatabaseName: leases.leaseDatabase,
     leaseContainerName: leases.leaseContainer,
     leaseContainerPrefix: leases.leasePrefix,
-    createLeaseContainerIfNotExists: true,
+    // Resolved by parseConfig; by default false for an identity, which cannot create containers.
+    createLeaseContainerIfNotExists: source.createLeaseContainer,
     maxItemsPerInvocation: source.maxItemsPerInvocation,
     feedPollDelay: source.feedPollDelayMs,
     retry: PUBLISH_RETRY,

@@ -10,7 +10,7 @@ let recorder: TableStateRecorder | undefined;
 const skipRecording: BatchRecorder = { record: () => Promise.resolve() };
 
 function storageOf(config: AppConfig) {
-  const storage = config.connections.get(STORAGE_CONNECTION);
+  const storage = config.storageConnections.get(STORAGE_CONNECTION);
   if (!storage) throw new Error(`${STORAGE_CONNECTION} was not resolved at start-up`);
   return storage;
 }

@@ -9,12 +9,14 @@ import { createRedisTarget } from './redis/index.js';
 import { createWebhookTarget } from './webhook/index.js';
 import type { Target } from './target.js';
 
-function connectionOf(config: AppConfig, name: string) {
-  const connection = config.connections.get(name);
-  // parseConfig resolves every connection a target names, so a miss here is a programming error.
+// parseConfig resolves every connection a target names, so a miss here is a programming error.
+function resolved<T>(connection: T | undefined, name: string): T {
   if (!connection) throw new Error(`connection ${name} was not resolved at start-up`);
   return connection;
 }
+
+const connectionOf = (config: AppConfig, name: string) => resolved(config.connections.get(name), name);
+const storageConnectionOf = (config: AppConfig, name: string) => resolved(config.storageConnections.get(name), name);
 
 export function createTarget(target: TargetConfig, config: AppConfig): Target {
   switch (target.type) {
@@ -32,7 +34,7 @@ export function createTarget(target: TargetConfig, config: AppConfig): Target {
     case 'redis':
       return createRedisTarget(target, connectionOf(config, target.connection));
     case 'blob':
-      return createBlobTarget(target, { connection: connectionOf(config, target.connection) });
+      return createBlobTarget(target, { connection: storageConnectionOf(config, target.connection) });
     case 'webhook':
       return createWebhookTarget(target, { env: process.env });
   }

@@ -81,7 +81,8 @@ async function newSource(
     leaseContainer: leases.id,
     startFrom,
   });
-  return { source, container };
+  // parseConfig resolves createLeaseContainer from the connection's kind; a connection string means true.
+  return { source: { ...source, createLeaseContainer: true }, container };
 }
 
 /** The continuation a processor would checkpoint after reading everything written so far. */
@@ -311,7 +312,7 @@ describe('estimateSource against the local Cosmos DB', () => {
       leasePrefix: 'batches-',
       leaseContainer: 'leases',
     });
-    const estimate = await estimateSource(deps, source, new Date());
+    const estimate = await estimateSource(deps, { ...source, createLeaseContainer: true }, new Date());
     expect(estimate).toMatchObject({ pendingChanges: 3, problems: [] });
     expect(estimate.leases[0]).toMatchObject({ id: `${prefix}..0`, owner: null, continuation: '"4"' });
   });

@@ -245,7 +245,7 @@ describe('leaseLocationOf', () => {
   const base = { name: 'orders', database: 'shop', container: 'orders', partitionKeyPaths: ['/customerId'] };
 
   it('applies the trigger defaults the publish function registers with', () => {
-    expect(leaseLocationOf(sourceSchema.parse(base))).toEqual({
+    expect(leaseLocationOf({ ...sourceSchema.parse(base), createLeaseContainer: true })).toEqual({
       connection: 'CosmosSource',
       leaseConnection: 'CosmosSource',
       leaseDatabase: 'shop',
@@ -262,7 +262,7 @@ describe('leaseLocationOf', () => {
       leaseContainer: 'sync-leases',
       leasePrefix: '',
     });
-    expect(leaseLocationOf(source)).toEqual({
+    expect(leaseLocationOf({ ...source, createLeaseContainer: true })).toEqual({
       connection: 'CosmosSource',
       leaseConnection: 'LeaseAccount',
       leaseDatabase: 'ops',

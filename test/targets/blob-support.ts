@@ -2,14 +2,14 @@
 import { randomUUID } from 'node:crypto';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { startAzurite, type LocalAzurite } from '../../local-stack/azurite.js';
-import type { ResolvedConnection } from '../../shared/config/connections.js';
+import type { ResolvedStorageConnection } from '../../shared/config/storage.js';
 import { blobTargetSchema, createBlobTarget, type BlobTarget } from '../../shared/targets/blob/index.js';
 import type { BlobTargetDeps } from '../../shared/targets/blob/index.js';
 
 export interface BlobStack {
   azurite: LocalAzurite;
   service: BlobServiceClient;
-  connection: ResolvedConnection;
+  connection: ResolvedStorageConnection;
   /** An opened target over a fresh container; config fields override the defaults. */
   openTarget(config?: Record<string, unknown>, deps?: Omit<BlobTargetDeps, 'connection'>): Promise<Opened>;
 }
@@ -21,7 +21,7 @@ export interface Opened {
 
 export async function startBlobStack(): Promise<BlobStack> {
   const azurite = await startAzurite({ silent: true });
-  const connection: ResolvedConnection = {
+  const connection: ResolvedStorageConnection = {
     kind: 'connectionString',
     setting: 'Test',
     connectionString: azurite.connectionString,

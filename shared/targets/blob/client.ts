@@ -1,13 +1,12 @@
 /**
- * The Blob target's own container client. It resolves the connection exactly as `shared/clients/blobs.ts` does but
+ * The Blob target's own container client. It resolves the connection through `shared/clients/blobs.ts` but
  * sets the SDK's retry policy: the default (4 tries, waits of 0, 4 and 12 s, no client-side timeout per try) can hold
  * one write for minutes while the subscriber runner also retries the batch, and the session lock is renewed only so
  * long. Here: retries after 0 s, 0.5 s, 1.5 s, ... (at most 4 s apart), each try bounded by the configured timeout.
  */
-import { BlobServiceClient, type ContainerClient, type StoragePipelineOptions } from '@azure/storage-blob';
-import { blobEndpointOf } from '../../clients/blobs.js';
-import { credentialFor } from '../../clients/credential.js';
-import type { ResolvedConnection } from '../../config/connections.js';
+import type { ContainerClient, StoragePipelineOptions } from '@azure/storage-blob';
+import { createBlobServiceClient } from '../../clients/blobs.js';
+import type { ResolvedStorageConnection } from '../../config/storage.js';
 
 export interface BlobRequestPolicy {
   /** Tries of one request, the first included. */
@@ -16,7 +15,7 @@ export interface BlobRequestPolicy {
 }
 
 export function blobContainerClient(
-  connection: ResolvedConnection,
+  connection: ResolvedStorageConnection,
   container: string,
   policy: BlobRequestPolicy,
 ): ContainerClient {
@@ -28,9 +27,5 @@ export function blobContainerClient(
       maxRetryDelayInMs: 4_000,
     },
   };
-  const service =
-    connection.kind === 'connectionString'
-      ? BlobServiceClient.fromConnectionString(connection.connectionString, options)
-      : new BlobServiceClient(blobEndpointOf(connection.endpoint), credentialFor(connection.clientId), options);
-  return service.getContainerClient(container);
+  return createBlobServiceClient(connection, options).getContainerClient(container);
 }

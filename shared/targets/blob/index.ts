@@ -4,7 +4,7 @@
  * in naming.ts, failure classification in errors.ts. Blobs of one batch are written in parallel, bounded.
  */
 import type { ContainerClient } from '@azure/storage-blob';
-import type { ResolvedConnection } from '../../config/connections.js';
+import type { ResolvedStorageConnection } from '../../config/storage.js';
 import type { ChangeEvent } from '../../events/envelope.js';
 import type { Projection } from '../cosmos/document.js';
 import { KnownVersions } from '../known-versions.js';
@@ -102,8 +102,8 @@ export class BlobTarget implements Target {
 }
 
 export interface BlobTargetDeps {
-  /** The resolved `config.connection` (the lead's registry has it from `AppConfig.connections`). */
-  connection: ResolvedConnection;
+  /** The resolved `config.connection` (the registry has it from `AppConfig.storageConnections`). */
+  connection: ResolvedStorageConnection;
   project?: Projection;
   now?: () => Date;
 }

@@ -97,23 +97,6 @@ describe('parseConfig', () => {
     });
   });
 
-  it('accepts the storage account name or a service URI for identity-based storage', () => {
-    const byName = parseConfig({
-      ...minimal,
-      AzureWebJobsStorage: undefined,
-      AzureWebJobsStorage__accountName: 'acct',
-    });
-    expect(byName.connections.get('AzureWebJobsStorage')).toMatchObject({ kind: 'identity', endpoint: 'acct' });
-    const byUri = parseConfig({
-      ...minimal,
-      AzureWebJobsStorage: undefined,
-      AzureWebJobsStorage__tableServiceUri: 'https://acct.table.core.windows.net',
-    });
-    expect(byUri.connections.get('AzureWebJobsStorage')).toMatchObject({
-      endpoint: 'https://acct.table.core.windows.net',
-    });
-  });
-
   it.each<[string, Record<string, string | undefined>, RegExp]>([
     ['a missing source list', { COSMOS_SYNC_SOURCES: undefined }, /^COSMOS_SYNC_SOURCES: .*expected string/],
     ['an empty source list', { COSMOS_SYNC_SOURCES: '[]' }, /^COSMOS_SYNC_SOURCES: expected at least one source/],

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { tableClientFor, tableEndpointOf } from '../../../shared/clients/tables.js';
-import type { ResolvedConnection } from '../../../shared/config/connections.js';
+import { tableClientFor } from '../../../shared/clients/tables.js';
+import type { ResolvedStorageConnection } from '../../../shared/config/storage.js';
+import { ConfigError } from '../../../shared/errors.js';
 
-const development: ResolvedConnection = {
+const development: ResolvedStorageConnection = {
   kind: 'connectionString',
   setting: 'AzureWebJobsStorage',
   connectionString: 'UseDevelopmentStorage=true',
@@ -18,7 +19,7 @@ describe('tableClientFor', () => {
   });
 
   it('keeps clients of different endpoints apart even under the same setting name', () => {
-    const other: ResolvedConnection = {
+    const other: ResolvedStorageConnection = {
       ...development,
       connectionString:
         'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;TableEndpoint=http://127.0.0.1:20002/devstoreaccount1;',
@@ -27,17 +28,27 @@ describe('tableClientFor', () => {
     expect(tableClientFor(other, 'cosmossyncstate').url).toBe('http://127.0.0.1:20002/devstoreaccount1');
   });
 
-  it('uses the table service URI for identity-based connections, with or without a client id', () => {
-    const identity: ResolvedConnection = {
+  it('uses the table endpoint of identity-based connections, with or without a client id', () => {
+    const identity: ResolvedStorageConnection = {
       kind: 'identity',
       setting: 'AzureWebJobsStorage',
-      endpoint: 'https://acct.table.core.windows.net',
       clientId: undefined,
+      endpoints: { table: 'https://acct.table.core.windows.net', blob: 'https://other.blob.core.windows.net' },
     };
     const system = tableClientFor(identity, 'cosmossyncstate');
     const user = tableClientFor({ ...identity, clientId: '00000000-0000-0000-0000-000000000001' }, 'cosmossyncstate');
     expect(system.url).toBe('https://acct.table.core.windows.net');
     expect(user).not.toBe(system);
-    expect(tableEndpointOf('acct')).toBe('https://acct.table.core.windows.net');
+  });
+
+  it('refuses an identity-based connection without a table endpoint, naming the settings', () => {
+    const blobOnly: ResolvedStorageConnection = {
+      kind: 'identity',
+      setting: 'Lake',
+      clientId: undefined,
+      endpoints: { table: undefined, blob: 'https://acct.blob.core.windows.net' },
+    };
+    expect(() => tableClientFor(blobOnly, 'cosmossyncstate')).toThrow(ConfigError);
+    expect(() => tableClientFor(blobOnly, 'cosmossyncstate')).toThrow(/Lake__tableServiceUri or Lake__accountName/);
   });
 });

@@ -1,0 +1,73 @@
+/**
+ * Defaults that depend on a connection's kind, resolved once by parseConfig so the rest of the app sees plain values.
+ *
+ * With an identity, Cosmos DB data-plane RBAC cannot create databases or containers (that is a control-plane
+ * operation), so whatever the app or the trigger would create must already exist: creating is on by default only for
+ * a connection string, and asking for it with an identity is a start-up problem rather than a 403 at run time.
+ */
+import type { ResolvedConnection } from './connections.js';
+import type {
+  CosmosTargetConfig,
+  ParsedSourceConfig,
+  ParsedTargetConfig,
+  SourceConfig,
+  TargetConfig,
+} from './schema.js';
+
+type Connections = ReadonlyMap<string, ResolvedConnection>;
+
+interface Resolved<T> {
+  value: T;
+  problems: string[];
+}
+
+/**
+ * The effective "create when missing" switch: the explicit value, else true for a connection string and false for an
+ * identity. An unresolved connection (already reported) counts as a connection string, so no second problem appears.
+ */
+function createSwitch(
+  explicit: boolean | undefined,
+  connection: ResolvedConnection | undefined,
+  problem: (connection: string) => string,
+): Resolved<boolean> {
+  const identity = connection?.kind === 'identity';
+  if (explicit === true && identity) return { value: true, problems: [problem(connection.setting)] };
+  return { value: explicit ?? !identity, problems: [] };
+}
+
+export function resolveSource(
+  source: ParsedSourceConfig,
+  index: number,
+  connections: Connections,
+): Resolved<SourceConfig> {
+  const leaseConnection = source.leaseConnection ?? source.connection;
+  const leases = `${source.leaseDatabase ?? source.database}/${source.leaseContainer}`;
+  const { value, problems } = createSwitch(
+    source.createLeaseContainer,
+    connections.get(leaseConnection),
+    (setting) =>
+      `COSMOS_SYNC_SOURCES[${index}].createLeaseContainer: true needs a connection string, but ${setting} is ` +
+      `identity-based and Cosmos DB data-plane RBAC cannot create containers; create the lease container ${leases} ` +
+      `in your infrastructure and remove createLeaseContainer (or set it to false)`,
+  );
+  return { value: { ...source, createLeaseContainer: value }, problems };
+}
+
+export function resolveTarget(
+  target: ParsedTargetConfig,
+  index: number,
+  connections: Connections,
+): Resolved<TargetConfig> {
+  if (target.type !== 'cosmos') return { value: target, problems: [] };
+  const where = `${target.database}/${target.container}`;
+  const { value, problems } = createSwitch(
+    target.createIfNotExists,
+    connections.get(target.connection),
+    (setting) =>
+      `COSMOS_SYNC_TARGETS[${index}].createIfNotExists: true needs a connection string, but ${setting} is ` +
+      `identity-based and Cosmos DB data-plane RBAC cannot create databases or containers; create ${where} in your ` +
+      `infrastructure and remove createIfNotExists (or set it to false)`,
+  );
+  const resolved: CosmosTargetConfig = { ...target, createIfNotExists: value };
+  return { value: resolved, problems };
+}
