@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { CosmosClient } from '@azure/cosmos';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localCosmosClientOptions, startLocalCosmos, type LocalCosmos } from '../../local-stack/cosmos/index.js';
+import { CosmosTargetMissingError } from '../../shared/targets/cosmos/errors.js';
 import { CosmosTarget } from '../../shared/targets/cosmos/index.js';
 import { makeEvent } from '../support/events.js';
 
@@ -62,5 +63,64 @@ describe('Cosmos target: two instances writing the same documents (stale etag ca
     expect(await fresh.applyBatch([makeEvent({ id: 'existing', pk: 'q', lsn: 6 })])).toMatchObject([
       { status: 'applied' },
     ]);
+  });
+});
+
+describe('Cosmos target without createIfNotExists (the default with an identity-based connection)', () => {
+  let cosmos: LocalCosmos;
+  let client: CosmosClient;
+  const database = `given-${randomUUID().slice(0, 8)}`;
+  const make = (db: string, container: string) =>
+    new CosmosTarget({
+      name: 'copy',
+      client,
+      database: db,
+      container,
+      partitionKeyPath: '/pk',
+      createIfNotExists: false,
+    });
+
+  beforeAll(async () => {
+    cosmos = await startLocalCosmos();
+    client = new CosmosClient(localCosmosClientOptions(cosmos));
+    const { database: db } = await client.databases.create({ id: database });
+    await db.containers.create({ id: 'existing', partitionKey: { paths: ['/pk'] } });
+  });
+  afterAll(async () => {
+    client?.dispose();
+    await cosmos?.close();
+  });
+
+  it('fails open with a permanent typed error naming the missing database and how to fix it', async () => {
+    const error: unknown = await make('nowhere', 'orders-copy')
+      .open()
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(CosmosTargetMissingError);
+    expect(error).toMatchObject({
+      code: 'COSMOS_TARGET_MISSING',
+      retryable: false,
+      where: { database: 'nowhere', container: 'orders-copy', missing: 'database' },
+    });
+    expect((error as Error).message).toBe(
+      'Cosmos DB target "copy": database "nowhere" (holding container "orders-copy") does not exist, and ' +
+        'createIfNotExists is false. Create nowhere/orders-copy (partition key /pk) in your infrastructure (an ' +
+        'identity-based connection cannot create databases or containers), or use a connection string and set ' +
+        'createIfNotExists to true on this target.',
+    );
+  });
+
+  it('says when only the container is missing, and creates nothing', async () => {
+    await expect(make(database, 'missing').open()).rejects.toMatchObject({
+      code: 'COSMOS_TARGET_MISSING',
+      where: { database, container: 'missing', missing: 'container' },
+      message: expect.stringContaining(`container "missing" does not exist in database "${database}"`),
+    });
+    await expect(client.database(database).container('missing').read()).rejects.toMatchObject({ code: 404 });
+  });
+
+  it('opens and writes when infrastructure created the container', async () => {
+    const target = make(database, 'existing');
+    await target.open();
+    expect(await target.applyBatch([makeEvent({ id: 'a', pk: 'p', lsn: 1 })])).toMatchObject([{ status: 'applied' }]);
   });
 });

@@ -43,7 +43,13 @@ export const blobTargetSchema = z.object({
   prefix: blobPrefix
     .default('')
     .describe('Folder all blob names start with (no leading or trailing "/"); empty for the container root'),
-  createIfNotExists: z.boolean().default(true).describe('Create the container at start-up when missing'),
+  createIfNotExists: z
+    .boolean()
+    .default(true)
+    .describe(
+      'Create the container at start-up when missing. Default true for connection strings and identities alike: ' +
+        'unlike Cosmos DB data-plane RBAC, the Storage Blob Data Contributor role may create containers',
+    ),
   concurrency: z.number().int().min(1).max(64).default(16).describe('Blobs written in parallel within one batch'),
   requestTimeoutMs: z.number().int().min(1_000).max(120_000).default(30_000).describe('Timeout of one storage request'),
   requestAttempts: z

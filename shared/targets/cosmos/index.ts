@@ -10,6 +10,7 @@ import { isNewer } from '../coalesce.js';
 import { TargetError, type ApplyOutcome, type Target } from '../target.js';
 import { KnownVersions } from '../known-versions.js';
 import { applyInBulk, isTransientStatus, type BulkItem } from './bulk.js';
+import { CosmosTargetMissingError } from './errors.js';
 import { buildTargetDocument, targetKeyValue, versionOf, type Projection, type TargetDocument } from './document.js';
 
 export interface CosmosTargetOptions {
@@ -19,6 +20,10 @@ export interface CosmosTargetOptions {
   container: string;
   /** Path of the target container's partition key, e.g. `/pk`; it holds the source partition key value. */
   partitionKeyPath: string;
+  /**
+   * Create the database and container at open when missing. When false (the default with an identity), a missing
+   * one fails open with `CosmosTargetMissingError`.
+   */
   createIfNotExists: boolean;
   project?: Projection | undefined;
   /** Documents written in parallel within one batch. */
@@ -71,19 +76,28 @@ export class CosmosTarget implements Target {
         this.container = existing;
       }
     } catch (error) {
-      const status = statusOf(error);
-      const where = `${database}/${container}`;
-      if (status === 404)
-        throw TargetError.permanent(
-          'COSMOS_TARGET_MISSING',
-          `target container ${where} does not exist and createIfNotExists is false`,
+      if (statusOf(error) === 404 && !createIfNotExists) {
+        const missing = await this.whichIsMissing();
+        throw new CosmosTargetMissingError(
+          { target: this.name, database, container, partitionKeyPath, missing },
           error,
         );
+      }
       throw TargetError.transient(
         'COSMOS_TARGET_UNAVAILABLE',
-        `cannot open target container ${where}: ${(error as Error).message}`,
+        `cannot open target container ${database}/${container}: ${(error as Error).message}`,
         error,
       );
+    }
+  }
+
+  /** After a 404 on the container: is the whole database missing? Tells the operator what to create. */
+  private async whichIsMissing(): Promise<'database' | 'container'> {
+    try {
+      await this.options.client.database(this.options.database).read();
+      return 'container';
+    } catch (error) {
+      return statusOf(error) === 404 ? 'database' : 'container';
     }
   }
 

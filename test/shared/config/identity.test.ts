@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../shared/config/load.js';
 import { ConfigError } from '../../../shared/errors.js';
+import { publishFunctionOptions } from '../../../shared/functions/publish.js';
 
 const KEY = 'AccountEndpoint=http://127.0.0.1:8081/;AccountKey=a2V5;';
 const source = { name: 'orders', database: 'shop', container: 'orders', partitionKeyPaths: ['/customerId'] };
@@ -193,6 +194,19 @@ describe('createLeaseContainer', () => {
       Leases: KEY,
     };
     expect(withSource({ leaseConnection: 'Leases' }, leasesByKey).sources[0]?.createLeaseContainer).toBe(true);
+  });
+
+  it('reaches the trigger as createLeaseContainerIfNotExists', () => {
+    const byKey = withSource({});
+    expect(publishFunctionOptions(byKey, byKey.sources[0]!)).toMatchObject({ createLeaseContainerIfNotExists: true });
+    const identity = {
+      CosmosSource: undefined,
+      CosmosSource__accountEndpoint: 'https://acct.documents.azure.com:443/',
+    };
+    const byIdentity = withSource({}, identity);
+    expect(publishFunctionOptions(byIdentity, byIdentity.sources[0]!)).toMatchObject({
+      createLeaseContainerIfNotExists: false,
+    });
   });
 
   it('keeps an explicit value where it can work', () => {
