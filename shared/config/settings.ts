@@ -3,6 +3,7 @@
  * targets; everything else is a scalar with a safe default.
  */
 import { z } from 'zod';
+import { parseAuthenticationString } from '../telemetry/authentication.js';
 import { healthThresholdsSchema } from './thresholds.js';
 import { sourceSchema, targetSchema } from './schema.js';
 
@@ -98,6 +99,21 @@ export const settingsSchema = z.object({
     .optional()
     .transform((text) => text?.trim() || undefined)
     .describe('When set (not empty), metrics are also exported to Application Insights through OpenTelemetry'),
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      const trimmed = text?.trim();
+      if (!trimmed) return undefined;
+      const parsed = parseAuthenticationString(trimmed);
+      if (typeof parsed !== 'string') return parsed;
+      ctx.addIssue({ code: 'custom', message: parsed });
+      return z.NEVER;
+    })
+    .describe(
+      'When set (not empty), the metrics exporter signs in to Application Insights with Microsoft Entra ID: ' +
+        '"Authorization=AAD" (system-assigned identity) or "Authorization=AAD;ClientId=<guid>" (user-assigned)',
+    ),
   ServiceBus__adminEndpoint: z
     .string()
     .optional()

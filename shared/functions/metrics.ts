@@ -23,7 +23,10 @@ function timerDeps(config: AppConfig, logger: Logger): MetricsDeps {
   return {
     ...deps,
     emit: async (measurement) => {
-      telemetry ??= setupTelemetry({ connectionString: config.settings.APPLICATIONINSIGHTS_CONNECTION_STRING });
+      telemetry ??= setupTelemetry({
+        connectionString: config.settings.APPLICATIONINSIGHTS_CONNECTION_STRING,
+        authentication: config.settings.APPLICATIONINSIGHTS_AUTHENTICATION_STRING,
+      });
       const meters = await telemetry;
       meters.record(telemetryInputOf(measurement.report));
       // Instances may freeze between invocations: export now. A refused export is logged, not worth failing the run.

@@ -9,20 +9,28 @@
  *
  * The SDK and the exporter are loaded only when a connection string is set: importing them costs about a quarter of a
  * second, which every cold start of every function would otherwise pay.
+ *
+ * An Application Insights resource with local authentication disabled accepts only Microsoft Entra ID: with
+ * `APPLICATIONINSIGHTS_AUTHENTICATION_STRING` set (parsed into `authentication`), the exporter signs in with the
+ * managed identity it names, through the same `credentialFor` every other client uses.
  */
 import type { AzureMonitorExporterOptions, AzureMonitorMetricExporter } from '@azure/monitor-opentelemetry-exporter';
 import { createNoopMeter, metrics } from '@opentelemetry/api';
 import type { PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import { credentialFor } from '../clients/credential.js';
 import { ConfigError, CosmosSyncError } from '../errors.js';
+import type { AppInsightsAuthentication } from './authentication.js';
 import { METER_NAME, recordTelemetry } from './record.js';
 import type { TelemetryInput } from './input.js';
 
 export interface TelemetryOptions {
   /** The Application Insights connection string; absent or blank: no exporter of our own. */
   connectionString?: string | undefined;
+  /** From `APPLICATIONINSIGHTS_AUTHENTICATION_STRING`: sign in with this managed identity (Entra-only ingestion). */
+  authentication?: AppInsightsAuthentication | undefined;
   /** Background export period; the timer's `flush()` exports anyway. Default 60 s. */
   exportIntervalMillis?: number;
-  /** Passed to `AzureMonitorMetricExporter` (e.g. `credential` for Entra-only ingestion, `disableOfflineStorage`). */
+  /** Passed to `AzureMonitorMetricExporter` (e.g. `disableOfflineStorage`); `authentication` sets `credential`. */
   exporterOptions?: Omit<AzureMonitorExporterOptions, 'connectionString'>;
 }
 
@@ -127,14 +135,25 @@ export function setupTelemetry(options: TelemetryOptions = {}): Promise<Telemetr
   return setup;
 }
 
+/**
+ * What the Azure Monitor exporter is built with. Exported as the seam that shows the configured identity reaches the
+ * exporter's credential, without building an exporter.
+ */
+export function exporterOptionsOf(connectionString: string, options: TelemetryOptions): AzureMonitorExporterOptions {
+  const { authentication } = options;
+  return {
+    ...options.exporterOptions,
+    connectionString,
+    ...(authentication && { credential: credentialFor(authentication.clientId) }),
+  };
+}
+
 async function install(connectionString: string, options: TelemetryOptions): Promise<Telemetry> {
   const [{ AzureMonitorMetricExporter }, { MeterProvider, PeriodicExportingMetricReader }] = await Promise.all([
     import('@azure/monitor-opentelemetry-exporter'),
     import('@opentelemetry/sdk-metrics'),
   ]);
-  const exporter = new ReportingExporter(
-    new AzureMonitorMetricExporter({ ...options.exporterOptions, connectionString }),
-  );
+  const exporter = new ReportingExporter(new AzureMonitorMetricExporter(exporterOptionsOf(connectionString, options)));
   const provider = new MeterProvider({
     readers: [
       new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: options.exportIntervalMillis ?? 60_000 }),
