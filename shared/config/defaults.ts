@@ -48,7 +48,7 @@ export function resolveSource(
     (setting) =>
       `COSMOS_SYNC_SOURCES[${index}].createLeaseContainer: true needs a connection string, but ${setting} is ` +
       `identity-based and Cosmos DB data-plane RBAC cannot create containers; create the lease container ${leases} ` +
-      `in your infrastructure and remove createLeaseContainer (or set it to false)`,
+      `(partition key /id) in your infrastructure and remove createLeaseContainer (or set it to false)`,
   );
   return { value: { ...source, createLeaseContainer: value }, problems };
 }

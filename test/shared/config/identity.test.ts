@@ -227,8 +227,8 @@ describe('createLeaseContainer', () => {
     });
     expect(problems).toEqual([
       'COSMOS_SYNC_SOURCES[0].createLeaseContainer: true needs a connection string, but CosmosSource is identity-based ' +
-        'and Cosmos DB data-plane RBAC cannot create containers; create the lease container ops/leases in your ' +
-        'infrastructure and remove createLeaseContainer (or set it to false)',
+        'and Cosmos DB data-plane RBAC cannot create containers; create the lease container ops/leases (partition key /id) ' +
+        'in your infrastructure and remove createLeaseContainer (or set it to false)',
     ]);
   });
 
