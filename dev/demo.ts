@@ -9,6 +9,7 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { Command, InvalidArgumentError } from 'commander';
 import { createLocalAdministrationClient } from '../local-stack/servicebus/admin/index.js';
 import type { HostLogLine } from '../local-host/index.js';
+import { countPoison } from '../shared/poison/count.js';
 import { quantile } from '../shared/state/histogram.js';
 import { readTargetStates } from '../shared/state/reader.js';
 import { percentile, waitForConvergence } from './convergence.js';
@@ -104,14 +105,18 @@ async function main(): Promise<number> {
       allowInsecureConnection: true,
     });
     const states = new Map((await readTargetStates(stateTable)).map((state) => [state.target, state]));
+    const poisonTable = TableClient.fromConnectionString(settings.STORAGE_CONNECTION_STRING, 'cosmossyncpoison', {
+      allowInsecureConnection: true,
+    });
     const lags = [...copyFeed.reachedAt].map(([id, at]) => at - (workload.expected.get(id)?.finalWriteAt ?? at));
     const lastConverged = Math.max(workload.finishedAt, ...targets.map((target) => target.convergedAt ?? 0));
     const seconds = (lastConverged - workload.startedAt) / 1000;
-    let deadLettered = 0;
+    let setAside = 0;
     const rows: string[] = [];
     for (const target of targets) {
       const counts = await admin.getSubscriptionRuntimeProperties('cosmos-sync-events', target.subscription);
-      deadLettered += counts.deadLetterMessageCount;
+      const poisoned = await countPoison(poisonTable, target.name);
+      setAside += counts.deadLetterMessageCount + poisoned;
       const lag = states.get(target.name)?.lag;
       const p = (q: number) => (lag ? quantile(lag, q) : undefined);
       const fmt = (value: number | undefined) => (value === undefined ? 'n/a' : `${value.toFixed(1)} s`);
@@ -119,7 +124,7 @@ async function main(): Promise<number> {
         ? `converged after ${((target.convergedAt - workload.startedAt) / 1000).toFixed(1)} s`
         : `NOT converged (${target.held ?? 0}/${expected.length})`;
       rows.push(
-        `  ${target.name.padEnd(15)} ${status.padEnd(28)} lag p50 ${fmt(p(0.5))}, p99 ${fmt(p(0.99))}, dead-lettered ${counts.deadLetterMessageCount}`,
+        `  ${target.name.padEnd(15)} ${status.padEnd(28)} lag p50 ${fmt(p(0.5))}, p99 ${fmt(p(0.99))}, dead-lettered ${counts.deadLetterMessageCount}, poisoned ${poisoned}`,
       );
     }
     const ms = (value: number | undefined) => (value === undefined ? 'n/a' : `${value} ms`);
@@ -139,8 +144,10 @@ ${rows.join('\n')}
       console.error('next step: run `npm start` and watch its log, or raise --timeout on a slow machine.');
       return 1;
     }
-    if (deadLettered > 0) {
-      console.error('\nsome messages were dead-lettered; the demo workload should produce none.');
+    if (setAside > 0) {
+      console.error(
+        '\nsome messages were dead-lettered or set aside as poison; the demo workload should produce none.',
+      );
       return 1;
     }
     return 0;

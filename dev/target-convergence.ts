@@ -7,7 +7,7 @@ import { convergedCount, type TargetReader } from './target-readers.js';
 
 export interface TargetUnderTest {
   name: string;
-  /** Its Service Bus subscription, for the dead-letter count in the summary. */
+  /** Its Service Bus subscription, for the dead-letter count in the summary (poison records are counted by name). */
   subscription: string;
   read: TargetReader;
   /** When the target held every document at its final state (ms since epoch); unset until then. */

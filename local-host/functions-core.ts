@@ -6,7 +6,8 @@
  * `app.cosmosDB(...)`, `app.http(...)`, ...; `metadata` is `{ name, bindings, retryOptions }` and `handler` is the
  * user's own `(triggerInput, context) => ...`. `registerHook(name, callback)` backs `app.hook.*`, and `log(level,
  * category, message)` receives the library's own system log. Nothing else of the worker's API is used by
- * `@azure/functions` 4.16.5.
+ * `@azure/functions` 4.16.5. Invocations go back through the programming model it set, as the worker does (see
+ * worker/invoke.ts).
  *
  * `installFunctionsCore()` makes that module name resolve (a `Module._resolveFilename` hook plus a `require.cache`
  * entry, so no file is needed) to an object that only records what it is given. It must run before the first
@@ -41,6 +42,8 @@ export interface Registration {
 export type HookCallback = (context: unknown) => unknown;
 
 export interface FunctionsCoreRegistry {
+  /** What `@azure/functions` passed to `setProgrammingModel` (it does so on its first `app.*` call). */
+  readonly programmingModel: unknown;
   /** Every function registered in this process, in registration order. */
   readonly registrations: readonly Registration[];
   readonly hooks: ReadonlyMap<string, readonly HookCallback[]>;
@@ -70,6 +73,9 @@ export function installFunctionsCore(): FunctionsCoreRegistry {
   let source: string | undefined;
   let programmingModel: unknown;
   const registry: FunctionsCoreRegistry = {
+    get programmingModel(): unknown {
+      return programmingModel;
+    },
     registrations,
     hooks,
     onSystemLog: undefined,

@@ -14,7 +14,7 @@ import type { Registration } from './functions-core.js';
 import { readHostSettings, type HostSettings } from './host-json.js';
 import { compileRoute, sortRoutes, type HttpRoute } from './http/routes.js';
 import { startHttpServer, type LocalHttpServer } from './http/server.js';
-import { triggerOf } from './invocation.js';
+import { triggerOf } from './trigger-binding.js';
 import { loadFunctionApp, type LoadedFunctionApp } from './load-app.js';
 import { createHostLogger, hostLevel, stdoutSink, type HostLogger, type HostLogLine } from './log.js';
 import { startServiceBusTrigger } from './servicebus/trigger.js';

@@ -4,9 +4,9 @@
  * forever. `fixedDelay` waits `delayInterval` each time; `exponentialBackoff` starts at `minimumInterval` and grows
  * towards `maximumInterval`, with about ±20 % randomisation like the runtime's randomized backoff.
  */
-import type { RetryContext } from '@azure/functions';
 import { requireDurationMs } from './durations.js';
 import { sleep } from './lifecycle.js';
+import type { RpcException, RpcRetryContext } from './worker/rpc.js';
 
 export interface RetryPolicy {
   strategy: 'fixedDelay' | 'exponentialBackoff';
@@ -61,17 +61,19 @@ export interface RetryHooks {
 
 /**
  * Runs `attempt` once, then again after each failure while the policy allows. `attempt` receives the retry context
- * the runtime would pass (`retryCount` 0 on the first run), or undefined when the function has no policy.
+ * the host sends (azure-webjobs-sdk `FunctionExecutorExtensions.TryExecuteAsync` makes it before the first attempt, so
+ * `retryCount` is 0 then and the exception of the previous attempt comes with each retry; azure-functions-host
+ * `ScriptInvocationContextExtensions.SetRetryContext`), or undefined when the function has no policy.
  */
 export async function runWithRetries<T>(
   policy: RetryPolicy | undefined,
   signal: AbortSignal,
-  attempt: (retryContext: RetryContext | undefined) => Promise<T>,
+  attempt: (retryContext: RpcRetryContext | undefined) => Promise<T>,
   hooks: RetryHooks,
 ): Promise<RetryOutcome<T>> {
   let lastError: unknown;
   for (let retry = 0; ; retry += 1) {
-    const retryContext: RetryContext | undefined = policy
+    const retryContext: RpcRetryContext | undefined = policy
       ? {
           retryCount: retry,
           maxRetryCount: policy.maxRetryCount,
@@ -93,9 +95,8 @@ export async function runWithRetries<T>(
   }
 }
 
-function exceptionOf(error: unknown): RetryContext['exception'] {
-  if (error instanceof Error) {
-    return { source: error.name, message: error.message, ...(error.stack ? { stackTrace: error.stack } : {}) };
-  }
-  return { message: String(error) };
+/** The host fills `source` and `stack_trace` with "" when the exception has none. */
+function exceptionOf(error: unknown): RpcException {
+  if (error instanceof Error) return { source: error.name, message: error.message, stackTrace: error.stack ?? '' };
+  return { source: '', message: String(error), stackTrace: '' };
 }

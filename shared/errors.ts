@@ -1,6 +1,6 @@
 /**
- * Typed errors. Every error the app raises on purpose carries a stable `code` (for logs, metrics and dead-letter
- * reasons), a `retryable` flag (transient: throw and let the trigger retry; permanent: quarantine or dead-letter at
+ * Typed errors. Every error the app raises on purpose carries a stable `code` (for logs, metrics and poison
+ * reasons), a `retryable` flag (transient: throw and let the trigger retry; permanent: quarantine or set aside at
  * once) and the `cause` it wraps, so no failure is reduced to a bare message.
  */
 export abstract class CosmosSyncError extends Error {

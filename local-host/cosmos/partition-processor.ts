@@ -14,10 +14,11 @@ import {
   type FeedRange,
 } from '@azure/cosmos';
 import type { Registration } from '../functions-core.js';
-import { invokeFunction } from '../invocation.js';
+import { triggerOf } from '../trigger-binding.js';
 import { sleep } from '../lifecycle.js';
 import { errorFields, type HostLogger } from '../log.js';
 import { runWithRetries, type RetryPolicy } from '../retry.js';
+import { invokeThroughWorker } from '../worker/invoke.js';
 import { rawContinuation, sdkContinuation, type LeaseDocument } from '../../shared/leases/lease-documents.js';
 import { LeaseLostError, type LeaseStore } from './lease-store.js';
 import type { CosmosTriggerOptions } from './options.js';
@@ -121,16 +122,22 @@ export class PartitionProcessor {
     const token = rawContinuation(page.continuationToken);
     if (!token) throw new Error(`unexpected change feed continuation: ${String(page.continuationToken)}`);
     const documents = page.result;
+    // The extension binds the batch for a Node.js function as one string, a JSON array (`CosmosDBTriggerValueBinder`),
+    // and adds no binding data; every attempt is a new invocation of the same batch.
+    const data = { string: JSON.stringify(documents) };
+    const bindingName = triggerOf(this.deps.registration.metadata).name;
     const outcome = await runWithRetries(
       this.deps.retry,
       this.#signal,
       (retryContext) =>
-        invokeFunction({
+        invokeThroughWorker({
           registration: this.deps.registration,
-          input: documents,
+          input: {
+            inputData: [{ name: bindingName, data }],
+            triggerMetadata: {},
+            ...(retryContext ? { retryContext } : {}),
+          },
           log: this.#log,
-          ...(retryContext ? { retryContext } : {}),
-          triggerMetadata: {},
           logFields: { documents: documents.length },
         }),
       {

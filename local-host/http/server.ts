@@ -1,18 +1,19 @@
 /**
  * Serves the app's HTTP functions on loopback: `http://127.0.0.1:<port>/<routePrefix>/<route>`. Each request becomes
- * an `HttpRequest` from `@azure/functions` (with route parameters in `params`), the handler's result is written
- * back, an unknown route gets a JSON 404 and a throwing handler a bare 500, as the Functions host answers.
- * Auth levels are not enforced (Core Tools does not enforce them either).
+ * the `RpcHttp` typed data the host sends (route parameters included) and goes through the worker contract; the
+ * function's `RpcHttp` answer is written back. An unknown route gets a JSON 404 and a throwing handler a bare 500, as
+ * the Functions host answers. Auth levels are not enforced (Core Tools does not enforce them either).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-// Default import: Node's ESM loader cannot see the class exports of this webpack-built CommonJS bundle by name.
-import azureFunctions from '@azure/functions';
-import { invokeFunction } from '../invocation.js';
 import { Lifecycle } from '../lifecycle.js';
 import type { HostLogger } from '../log.js';
+import { triggerOf } from '../trigger-binding.js';
+import { invokeThroughWorker } from '../worker/invoke.js';
+import type { RpcInvocationResponse } from '../worker/rpc.js';
 import { matchRoute, type HttpRoute } from './routes.js';
-import { toHttpResponse, writeHttpResponse, writeJson } from './response.js';
+import { writeJson } from './response.js';
+import { toRpcHttpRequest, writeRpcHttpResponse } from './rpc-http.js';
 
 export interface LocalHttpServer {
   /** e.g. http://127.0.0.1:7071 */
@@ -24,14 +25,6 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
-}
-
-function headersOf(req: IncomingMessage): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return headers;
 }
 
 export async function startHttpServer(routes: HttpRoute[], port: number, log: HostLogger): Promise<LocalHttpServer> {
@@ -47,36 +40,36 @@ export async function startHttpServer(routes: HttpRoute[], port: number, log: Ho
     }
     const { registration } = match.route;
     const body = await readBody(req);
-    const request = new azureFunctions.HttpRequest({
-      method,
-      url: url.href,
-      headers: headersOf(req),
-      params: match.params,
-      ...(body.length > 0 ? { body: { bytes: body } } : {}),
-    });
     const functionLog = log.child({ functionName: registration.name });
-    let result: unknown;
+    let response: RpcInvocationResponse;
     try {
-      result = await invokeFunction({
+      response = await invokeThroughWorker({
         registration,
-        input: request,
-        log: functionLog,
+        input: {
+          inputData: [
+            {
+              name: triggerOf(registration.metadata).name,
+              data: { http: toRpcHttpRequest(req, url, body, match.params) },
+            },
+          ],
+          // The worker declares RpcHttpTriggerMetadataRemoved: the host leaves the request out of the metadata.
+          triggerMetadata: {},
+        },
+        log,
         logFields: { method, path: url.pathname },
       });
     } catch {
-      // invokeFunction has logged the error; the caller gets a bare 500 like the Functions host sends.
+      // invokeThroughWorker has logged the error; the caller gets a bare 500 like the Functions host sends.
       res.writeHead(500, { 'content-length': 0 }).end();
       return;
     }
-    let response;
     try {
-      response = toHttpResponse(result);
+      writeRpcHttpResponse(response.returnValue, res);
     } catch (error) {
       functionLog.error('http.bad_response', { error });
-      res.writeHead(500, { 'content-length': 0 }).end();
-      return;
+      if (!res.headersSent) res.writeHead(500, { 'content-length': 0 });
+      res.end();
     }
-    await writeHttpResponse(response, res);
   };
   const server = createServer((req, res) => {
     lifecycle.spawn(

@@ -1,46 +1,81 @@
 /**
- * One invocation for received messages: builds the input (bodies, or `{ messages, actions }` with `sdkBinding`) and
- * the trigger metadata, invokes the function and settles what it left unsettled. Never throws: a failed invocation
- * or settlement is logged, and the receive loop goes on.
+ * One invocation for received messages, as the Service Bus extension's listener runs it with `autoCompleteMessages`
+ * (azure-sdk-for-net, Microsoft.Azure.WebJobs.Extensions.ServiceBus, `Listeners/ServiceBusListener.cs`,
+ * `TriggerAndCompleteMessagesInternal`): the host binds the messages (a binding failure fails the invocation before
+ * the worker sees it), invokes the function through the worker contract, then completes every message when it
+ * succeeded and auto-completion is on, and abandons every message when it failed, whatever auto-completion says.
+ * Never throws: a failed invocation or settlement is logged, and the receive loop goes on.
  */
 import type { ServiceBusReceivedMessage, ServiceBusReceiver, ServiceBusSessionReceiver } from '@azure/service-bus';
 import type { Registration } from '../functions-core.js';
-import { invokeFunction } from '../invocation.js';
 import type { HostLogger } from '../log.js';
-import { plainBody, triggerMetadataFor } from './messages.js';
+import { invokeThroughWorker } from '../worker/invoke.js';
+import type { InvocationInput } from '../worker/rpc.js';
+import { batchBindingData, singleBindingData, type BindingDataContext } from './binding-data.js';
 import type { ServiceBusTriggerOptions } from './options.js';
-import { Settlement, type ServiceBusMessageContext } from './settlement.js';
+import { triggerValue, withBodyProperties } from './trigger-value.js';
 
-export interface DispatchResult {
-  /** The function asked for the session to be released (`actions.releaseSession`). */
-  releaseSession: boolean;
+function bindingContext(
+  receiver: ServiceBusReceiver | ServiceBusSessionReceiver,
+  namespace: string,
+): BindingDataContext {
+  const lockedUntil = 'sessionLockedUntilUtc' in receiver ? receiver.sessionLockedUntilUtc : undefined;
+  return { namespace, sessionLockedUntil: lockedUntil };
+}
+
+/** The invocation request's input, as the host builds it; throws what the binding would throw. */
+export function serviceBusInput(
+  options: ServiceBusTriggerOptions,
+  messages: readonly ServiceBusReceivedMessage[],
+  context: BindingDataContext,
+): InvocationInput {
+  const value = triggerValue(messages, options.many, options.dataType);
+  const triggerMetadata = options.many
+    ? batchBindingData(messages, context)
+    : withBodyProperties(singleBindingData(messages[0] as ServiceBusReceivedMessage, context), value);
+  return { inputData: [{ name: options.bindingName, data: value }], triggerMetadata };
+}
+
+async function settle(
+  receiver: ServiceBusReceiver | ServiceBusSessionReceiver,
+  messages: readonly ServiceBusReceivedMessage[],
+  outcome: 'complete' | 'abandon',
+  log: HostLogger,
+): Promise<void> {
+  const results = await Promise.allSettled(
+    messages.map((message) =>
+      outcome === 'complete' ? receiver.completeMessage(message) : receiver.abandonMessage(message),
+    ),
+  );
+  for (const result of results) {
+    if (result.status === 'rejected') log.error(`servicebus.${outcome}_failed`, { error: result.reason as unknown });
+  }
 }
 
 export async function dispatch(
   registration: Registration,
   options: ServiceBusTriggerOptions,
   receiver: ServiceBusReceiver | ServiceBusSessionReceiver,
+  namespace: string,
   messages: ServiceBusReceivedMessage[],
   log: HostLogger,
-): Promise<DispatchResult> {
-  const settlement = new Settlement(receiver, log);
-  let input: unknown;
-  if (options.sdkBinding) input = { messages, actions: settlement.actions } satisfies ServiceBusMessageContext;
-  else input = options.many ? messages.map(plainBody) : plainBody(messages[0] as ServiceBusReceivedMessage);
+): Promise<void> {
   const sessionId = messages[0]?.sessionId;
+  const logFields = { messages: messages.length, ...(sessionId !== undefined ? { sessionId } : {}) };
+  let input: InvocationInput;
   try {
-    await invokeFunction({
-      registration,
-      input,
-      log,
-      triggerMetadata: triggerMetadataFor(messages, options.many),
-      logFields: { messages: messages.length, ...(sessionId !== undefined ? { sessionId } : {}) },
-    });
-  } catch {
-    // invokeFunction logged the failure; what the function left unsettled goes back to the entity.
-    await settlement.finish(messages, 'abandon');
-    return { releaseSession: settlement.releaseRequested };
+    input = serviceBusInput(options, messages, bindingContext(receiver, namespace));
+  } catch (error) {
+    log.error('invocation.failed', { functionName: registration.name, stage: 'binding', ...logFields, error });
+    await settle(receiver, messages, 'abandon', log);
+    return;
   }
-  if (options.autoComplete) await settlement.finish(messages, 'complete');
-  return { releaseSession: settlement.releaseRequested };
+  try {
+    await invokeThroughWorker({ registration, input, log, logFields });
+  } catch {
+    // invokeThroughWorker logged the failure; the messages go back to the entity.
+    await settle(receiver, messages, 'abandon', log);
+    return;
+  }
+  if (options.autoComplete) await settle(receiver, messages, 'complete', log);
 }

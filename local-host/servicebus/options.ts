@@ -1,4 +1,4 @@
-/** A serviceBusTrigger binding checked: which entity, sessions or not, batch or single, SDK binding or bodies. */
+/** A serviceBusTrigger binding checked: which entity, sessions or not, batch or single, and how bodies are bound. */
 import { z } from 'zod';
 import type { HostSettings } from '../host-json.js';
 import { resolveBindingStrings, type Env } from '../settings.js';
@@ -11,6 +11,7 @@ const bindingSchema = z.looseObject({
   isSessionsEnabled: z.boolean().optional(),
   cardinality: z.enum(['one', 'many']).optional(),
   sdkBinding: z.boolean().optional(),
+  dataType: z.enum(['binary', 'string']).optional(),
   autoCompleteMessages: z.boolean().optional(),
 });
 
@@ -23,11 +24,15 @@ export interface ServiceBusTriggerOptions {
   entityPath: string;
   sessions: boolean;
   many: boolean;
-  sdkBinding: boolean;
+  /** How bodies are bound: `binary` (bytes), `string`, or neither (JSON values, see trigger-value.ts). */
+  dataType: 'binary' | 'string' | undefined;
+  /** The trigger's binding name: the invocation's input is sent under it. */
+  bindingName: string;
   autoComplete: boolean;
 }
 
 export function parseServiceBusTriggerOptions(
+  bindingName: string,
   binding: Record<string, unknown>,
   env: Env,
   host: HostSettings,
@@ -39,6 +44,13 @@ export function parseServiceBusTriggerOptions(
     throw new Error(`${what}: invalid serviceBusTrigger options: ${issues}`);
   }
   const options = parsed.data;
+  if (options.sdkBinding) {
+    throw new Error(
+      `${what}: sdkBinding is not supported by the local host. The only @azure/functions-extensions-servicebus the ` +
+        'registry serves (0.2.0-preview) decodes the messages the Azure host sends without their delivery count and ' +
+        'enqueue time, so this app uses the generally available binding (see docs/local-host.md)',
+    );
+  }
   let entity: ServiceBusEntity;
   let entityPath: string;
   if (options.queueName !== undefined) {
@@ -57,7 +69,8 @@ export function parseServiceBusTriggerOptions(
     entityPath,
     sessions: options.isSessionsEnabled ?? false,
     many: options.cardinality === 'many',
-    sdkBinding: options.sdkBinding ?? false,
+    dataType: options.dataType,
+    bindingName,
     autoComplete: options.autoCompleteMessages ?? host.serviceBus.autoCompleteMessages,
   };
 }

@@ -24,7 +24,15 @@ export async function runBatchReceiver(deps: LoopDeps, receiver: ServiceBusRecei
       await sleep(ERROR_PAUSE_MS, deps.signal);
       continue;
     }
-    if (messages.length > 0) await dispatch(deps.registration, deps.options, receiver, messages, deps.log);
+    if (messages.length > 0)
+      await dispatch(
+        deps.registration,
+        deps.options,
+        receiver,
+        deps.client.fullyQualifiedNamespace,
+        messages,
+        deps.log,
+      );
   }
 }
 
@@ -37,7 +45,14 @@ export async function runStreamingReceiver(deps: LoopDeps, receiver: ServiceBusR
   const subscription = receiver.subscribe(
     {
       processMessage: async (message) => {
-        const running = dispatch(deps.registration, deps.options, receiver, [message], deps.log);
+        const running = dispatch(
+          deps.registration,
+          deps.options,
+          receiver,
+          deps.client.fullyQualifiedNamespace,
+          [message],
+          deps.log,
+        );
         inFlight.add(running);
         await running.finally(() => inFlight.delete(running));
       },

@@ -1,8 +1,7 @@
 /**
  * The session receive loop: up to `maxConcurrentSessions` workers each accept the next available session, receive
  * batches from it (the whole batch to a `many` function; one message at a time, in order, to a `one` function) and
- * close the session once it has been empty for the idle timeout or the function released it, so other sessions get
- * a turn.
+ * close the session once it has been empty for the idle timeout, so other sessions get a turn.
  */
 import { isServiceBusError, type ServiceBusReceivedMessage, type ServiceBusSessionReceiver } from '@azure/service-bus';
 import { sleep, withChildSignal } from '../lifecycle.js';
@@ -31,7 +30,7 @@ async function acceptNextSession(deps: LoopDeps): Promise<ServiceBusSessionRecei
 }
 
 /**
- * Receives from one session until it is idle (nothing for `sessionIdleTimeout`) or released. A `many` function gets
+ * Receives from one session until it is idle (nothing for `sessionIdleTimeout`). A `many` function gets
  * batches as the Service Bus extension's batch loop forms them: each receive's messages; or, with
  * `minMessageBatchSize` above 1, messages held until that many are there, until `maxBatchWaitTime` has passed since
  * holding began, or until the session goes idle (then what is held goes out before the session closes).
@@ -45,15 +44,13 @@ async function drainSession(deps: LoopDeps, receiver: ServiceBusSessionReceiver)
   const held: ServiceBusReceivedMessage[] = [];
   let holdUntil = Number.POSITIVE_INFINITY;
   log.debug('servicebus.session.accepted');
-  /** Hands `count` held messages to the function; false once the function released the session. */
-  const dispatchHeld = async (count: number): Promise<boolean> => {
+  /** Hands `count` held messages to the function. */
+  const dispatchHeld = async (count: number): Promise<void> => {
     const taken = held.splice(0, count);
     holdUntil = held.length > 0 ? Date.now() + settings.maxBatchWaitTimeMs : Number.POSITIVE_INFINITY;
     for (const batch of deps.options.many ? [taken] : taken.map((message) => [message])) {
-      const { releaseSession } = await dispatch(deps.registration, deps.options, receiver, batch, log);
-      if (releaseSession) return false;
+      await dispatch(deps.registration, deps.options, receiver, deps.client.fullyQualifiedNamespace, batch, log);
     }
-    return true;
   };
   try {
     while (!deps.signal.aborted) {
@@ -69,13 +66,13 @@ async function drainSession(deps: LoopDeps, receiver: ServiceBusSessionReceiver)
       if (deps.signal.aborted) return;
       if (messages.length === 0) {
         const idle = Date.now() < holdUntil;
-        if (held.length > 0 && !(await dispatchHeld(held.length))) return;
+        if (held.length > 0) await dispatchHeld(held.length);
         if (idle) return; // Give other sessions a turn.
         continue;
       }
       if (held.length === 0) holdUntil = Date.now() + settings.maxBatchWaitTimeMs;
       held.push(...messages);
-      if (held.length >= minimum && !(await dispatchHeld(batchSize))) return;
+      if (held.length >= minimum) await dispatchHeld(batchSize);
     }
   } finally {
     await inbox.close();

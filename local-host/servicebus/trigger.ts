@@ -4,6 +4,7 @@
  * invocation abandons its messages and the entity redelivers them until MaxDeliveryCount dead-letters them.
  */
 import { ServiceBusClient } from '@azure/service-bus';
+import { triggerOf } from '../trigger-binding.js';
 import { Lifecycle } from '../lifecycle.js';
 import { connectionString } from '../settings.js';
 import type { RunningTrigger, TriggerContext } from '../trigger-context.js';
@@ -21,7 +22,13 @@ const SESSION_ACCEPT_TIMEOUT_MS = 3000;
 
 export async function startServiceBusTrigger(context: TriggerContext): Promise<RunningTrigger> {
   const what = `function "${context.registration.name}"`;
-  const options = parseServiceBusTriggerOptions(context.binding, context.env, context.host, what);
+  const options = parseServiceBusTriggerOptions(
+    triggerOf(context.registration.metadata).name,
+    context.binding,
+    context.env,
+    context.host,
+    what,
+  );
   if (context.registration.metadata.retryOptions) {
     context.log.warn('servicebus.retry_ignored', {
       message:
@@ -66,7 +73,7 @@ export async function startServiceBusTrigger(context: TriggerContext): Promise<R
     entity: options.entityPath,
     sessions: options.sessions,
     cardinality: options.many ? 'many' : 'one',
-    sdkBinding: options.sdkBinding,
+    dataType: options.dataType ?? null,
     autoCompleteMessages: options.autoComplete,
   });
   return {

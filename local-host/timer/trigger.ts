@@ -1,20 +1,24 @@
 /**
- * The timerTrigger: invokes the function at each occurrence of its schedule (UTC), with a Timer object shaped like
- * Azure's. Like Azure's timer listener (a singleton), the next occurrence is computed only after an invocation has
- * finished, so runs never overlap and occurrences that pass during a long run are skipped, not queued.
+ * The timerTrigger: invokes the function at each occurrence of its schedule (UTC). The input is the `TimerInfo` the
+ * host serialises (azure-webjobs-sdk-extensions `TimerListener.InvokeJobFunction`, `TimerInfo`, `ScheduleStatus`; sent
+ * as JSON by azure-functions-host `ToRpcDefault`), which `@azure/functions` camel-cases into the handler's `Timer`.
+ * Like Azure's timer listener (a singleton), the next occurrence is computed only after an invocation has finished,
+ * so runs never overlap and occurrences that pass during a long run are skipped, not queued.
  */
-import type { Timer } from '@azure/functions';
-import { invokeFunction } from '../invocation.js';
+import { triggerOf } from '../trigger-binding.js';
 import { Lifecycle, sleep } from '../lifecycle.js';
 import { parseRetryOptions, runWithRetries, type RetryPolicy } from '../retry.js';
 import { resolveBindingStrings } from '../settings.js';
 import type { RunningTrigger, TriggerContext } from '../trigger-context.js';
+import { invariantDateTimeString, utcDateTimeOffset } from '../worker/dotnet-dates.js';
+import { invokeThroughWorker } from '../worker/invoke.js';
+import { json } from '../worker/rpc.js';
 import { parseSchedule, type Schedule } from './ncrontab.js';
 
 /** setTimeout cannot wait longer than this; longer waits are done in steps. */
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
-/** What .NET's DateTime.MinValue looks like in ISO 8601: Azure's "last" before any run was recorded. */
-const NEVER = '0001-01-01T00:00:00.000Z';
+/** .NET's DateTime.MinValue as Newtonsoft writes it: the schedule monitor's "Last" before any run was recorded. */
+const NEVER = '0001-01-01T00:00:00';
 
 async function sleepUntil(time: Date, signal: AbortSignal): Promise<boolean> {
   for (let left = time.getTime() - Date.now(); left > 0; left = time.getTime() - Date.now()) {
@@ -67,30 +71,36 @@ class TimerLoop {
   }
 
   async #fire(due: Date): Promise<void> {
-    const timer: Timer = {
-      isPastDue: false,
-      schedule: { adjustForDST: !/^\s*[\d.]*\d+:\d+:\d+\s*$/.test(this.scheduleText) },
-      scheduleStatus: {
-        last: this.#last,
-        next: this.schedule.next(due).toISOString(),
-        lastUpdated: new Date().toISOString(),
+    // Property order and names of TimerInfo; the schedule monitor keeps the times in the host's local time (UTC).
+    const timerInfo = {
+      Schedule: { AdjustForDST: !/^\s*[\d.]*\d+:\d+:\d+\s*$/.test(this.scheduleText) },
+      ScheduleStatus: {
+        Last: this.#last,
+        Next: utcDateTimeOffset(this.schedule.next(due)),
+        LastUpdated: utcDateTimeOffset(new Date()),
       },
+      IsPastDue: false,
     };
+    const bindingName = triggerOf(this.context.registration.metadata).name;
     const outcome = await runWithRetries(
       this.retry,
       this.signal,
       (retryContext) =>
-        invokeFunction({
+        invokeThroughWorker({
           registration: this.context.registration,
-          input: timer,
+          input: {
+            inputData: [{ name: bindingName, data: json(timerInfo) }],
+            // TimerTriggerBinding's binding data: the invocation time as DateTime.Now.ToString().
+            triggerMetadata: { TimerTrigger: { string: invariantDateTimeString(new Date()) } },
+            ...(retryContext ? { retryContext } : {}),
+          },
           log: this.context.log,
-          ...(retryContext ? { retryContext } : {}),
           logFields: { scheduledFor: due.toISOString() },
         }),
       { onRetry: (retry, delayMs) => this.context.log.warn('timer.retry', { retry, delayMs }) },
     );
     if (outcome.status !== 'succeeded')
       this.context.log.warn('timer.occurrence_failed', { scheduledFor: due.toISOString(), attempts: outcome.attempts });
-    this.#last = due.toISOString();
+    this.#last = utcDateTimeOffset(due);
   }
 }

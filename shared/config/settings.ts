@@ -65,6 +65,13 @@ export const settingsSchema = z.object({
     .regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'expected a table name: 3-63 letters or digits, starting with a letter')
     .default('cosmossyncmetrics')
     .describe('Azure Table holding one metrics row per target per timer run'),
+  COSMOS_SYNC_POISON_TABLE: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'expected a table name: 3-63 letters or digits, starting with a letter')
+    .default('cosmossyncpoison')
+    .describe(
+      'Azure Table where subscribers set aside messages they can never apply, one row per message with its reason (bodies go to the quarantine container)',
+    ),
   COSMOS_SYNC_QUARANTINE_CONTAINER: z
     .string()
     .regex(
@@ -72,7 +79,9 @@ export const settingsSchema = z.object({
       'expected a blob container name: 3-63 lower-case letters, digits, single hyphens',
     )
     .default('cosmos-sync-quarantine')
-    .describe('Blob container where documents that can never be published are kept with their reason'),
+    .describe(
+      'Blob container where documents that can never be published are kept with their reason, and the bodies of poison messages',
+    ),
   COSMOS_SYNC_METRICS_SCHEDULE: z
     .string()
     .regex(/^(\S+\s+){5}\S+$/, 'expected a six-field NCRONTAB expression such as "0 */1 * * * *"')

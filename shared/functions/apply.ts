@@ -2,55 +2,62 @@
  * The subscriber function of one target: trigger options and handler. `functions/apply-changes.ts` only registers
  * what this builds, one function per configured target.
  *
- * The trigger uses the Service Bus SDK binding with auto-completion off, so the runner settles each message itself:
- * that is what lets one bad message go to the dead-letter queue while the rest of its batch completes.
+ * The trigger uses the generally available Service Bus binding: `cardinality: 'many'` with `dataType: 'binary'`, so
+ * the host hands over the bodies as bytes (no Json.NET round trip that would reformat dates inside documents, and no
+ * binding failure for a body that is not JSON), the message properties come in the trigger metadata, and the host
+ * completes the batch when the handler returns and abandons it when the handler throws. Why not the SDK binding
+ * (`sdkBinding: true`) with per-message settlement: docs/local-host.md, "Subscriber binding".
  */
-import type { ServiceBusReceivedMessage } from '@azure/service-bus';
 import type { InvocationContext, ServiceBusTopicFunctionOptions } from '@azure/functions';
 import { SERVICE_BUS_CONNECTION, type AppConfig } from '../config/load.js';
 import type { TargetConfig } from '../config/schema.js';
 import { createLogger } from '../logging.js';
+import type { PoisonStore } from '../poison/store.js';
 import type { BatchRecorder } from '../subscribe/batch-summary.js';
-import { processBatch, type MessageSettlement } from '../subscribe/runner.js';
+import { deliveriesOf } from '../subscribe/delivery.js';
+import { processBatch } from '../subscribe/runner.js';
 import { createTarget } from '../targets/registry.js';
 import type { Target } from '../targets/target.js';
-
-/** What the SDK binding hands the handler (the shape of `ServiceBusMessageContext`). */
-export interface SdkBoundMessages {
-  messages: ServiceBusReceivedMessage | ServiceBusReceivedMessage[];
-  actions: MessageSettlement;
-}
 
 export interface ApplyDependencies {
   /** Made once per process; reused by every invocation. */
   target: Target;
   recorder: BatchRecorder;
+  poison: PoisonStore;
 }
 
 export function createApplyHandler(config: AppConfig, target: TargetConfig, deps: () => ApplyDependencies) {
-  return async (trigger: SdkBoundMessages, context: InvocationContext): Promise<void> => {
+  return async (bodies: unknown, context: InvocationContext): Promise<void> => {
     const logger = createLogger(context, config.settings.COSMOS_SYNC_LOG_LEVEL, {
       function: context.functionName,
       invocationId: context.invocationId,
       target: target.name,
     });
-    const messages = Array.isArray(trigger.messages) ? trigger.messages : [trigger.messages];
-    const { target: instance, recorder } = deps();
-    await processBatch({ target: instance, recorder, logger, sources: target.sources }, messages, trigger.actions);
+    const deliveries = deliveriesOf(bodies, context.triggerMetadata);
+    const { target: instance, recorder, poison } = deps();
+    await processBatch({ target: instance, recorder, poison, logger, sources: target.sources }, deliveries);
   };
 }
 
-/** Lazily builds the target and recorder on first use, so a module load never opens connections. */
+/** Lazily builds the target and stores on first use, so a module load never opens connections. */
 export function lazyDependencies(
   config: AppConfig,
   target: TargetConfig,
-  recorder: () => BatchRecorder,
+  stores: () => Omit<ApplyDependencies, 'target'>,
 ): () => ApplyDependencies {
   let made: ApplyDependencies | undefined;
-  return () => (made ??= { target: createTarget(target, config), recorder: recorder() });
+  return () => (made ??= { target: createTarget(target, config), ...stores() });
 }
 
-type ApplyFunctionOptions = ServiceBusTopicFunctionOptions<SdkBoundMessages> & { autoCompleteMessages: false };
+/**
+ * The options `app.serviceBusTopic` gets. `dataType` and `autoCompleteMessages` are binding properties the host and
+ * the extension read; `@azure/functions` 4.16.5 does not declare them for topics, but copies every option into the
+ * binding, so they are added to its type here.
+ */
+export type ApplyFunctionOptions = ServiceBusTopicFunctionOptions & {
+  dataType: 'binary';
+  autoCompleteMessages: true;
+};
 
 export function applyFunctionOptions(
   config: AppConfig,
@@ -63,8 +70,8 @@ export function applyFunctionOptions(
     subscriptionName: target.subscription,
     isSessionsEnabled: true,
     cardinality: 'many',
-    sdkBinding: true,
-    autoCompleteMessages: false,
+    dataType: 'binary',
+    autoCompleteMessages: true,
     handler: createApplyHandler(config, target, deps),
   };
 }

@@ -12,6 +12,7 @@ import { estimateSources } from '../metrics/estimator/index.js';
 import type { MeasureDeps, TargetRef } from '../status/measure.js';
 import type { Backlog, Problem } from '../status/report.js';
 import type { SourceEstimateInput } from '../status/source-status.js';
+import { poisonCounter } from './poison.js';
 import { metricsTablesFor } from './state.js';
 
 function estimator(config: AppConfig, logger: Logger) {
@@ -54,5 +55,6 @@ export function measureDepsFor(config: AppConfig, logger: Logger): MeasureDeps {
     metricsEnabled: config.settings.COSMOS_SYNC_METRICS_ENABLED,
     estimate: estimator(config, logger),
     backlog: backlogReader(config),
+    poison: poisonCounter(config),
   };
 }

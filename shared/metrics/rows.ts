@@ -27,6 +27,7 @@ export function targetStatusColumns(status: TargetStatus): Record<string, unknow
     backlogActive: number(status.backlog?.active),
     backlogDeadLettered: number(status.backlog?.deadLettered),
     backlogScheduled: number(status.backlog?.scheduled),
+    poisoned: number(status.poisoned),
     throughputPerSecond: number(status.throughputPerSecond),
     errors: number(status.interval?.errors),
   });

@@ -15,6 +15,7 @@ export function telemetryInputOf(report: StatusReport): TelemetryInput {
       name: target.name,
       lagSeconds: target.lagSeconds,
       backlog: target.backlog,
+      poisoned: target.poisoned,
       throughputPerSecond: target.throughputPerSecond,
       latency: target.interval?.latencyFromSource ?? null,
       health: target.health,

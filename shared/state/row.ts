@@ -38,7 +38,7 @@ export interface Checkpoint {
 
 /**
  * Transient: retrying may fix it (a target retry, an abandoned batch that Service Bus redelivers). Permanent: the
- * message can never be applied as it is (invalid, rejected by the target, dead-lettered).
+ * message can never be applied as it is (invalid, rejected by the target, set aside as poison).
  */
 export type ErrorClass = 'transient' | 'permanent';
 export type ErrorsByClass = Record<ErrorClass, number>;

@@ -42,6 +42,8 @@ export interface MeasureDeps {
   estimate?: (sources: readonly SourceConfig[], now: Date) => Promise<ReadonlyMap<string, SourceEstimateInput>>;
   /** Subscription backlog (or why it could not be read) by target name. */
   backlog?: (targets: readonly TargetRef[]) => Promise<ReadonlyMap<string, Backlog | Problem>>;
+  /** Poison record counts by target name. Without it every target counts as having none. */
+  poison?: (targets: readonly TargetRef[]) => Promise<ReadonlyMap<string, number>>;
 }
 
 export interface Measurement {
@@ -87,9 +89,14 @@ export async function measure(deps: MeasureDeps, now: Date): Promise<Measurement
   const byName = new Map((states ?? []).map((state) => [state.target, state]));
   const targets = deps.targets ?? [...byName.keys()].map((name) => ({ name, type: 'unknown', subscription: '' }));
   const noBacklog: Problem = { component: 'backlog', code: 'NOT_MEASURED', message: 'no backlog reader configured' };
-  const backlogs = deps.backlog
-    ? await attempt('backlog', () => deps.backlog!(targets), new Map<string, Backlog | Problem>(), sink)
-    : new Map<string, Backlog | Problem>();
+  const [backlogs, poisoned] = await Promise.all([
+    deps.backlog
+      ? attempt('backlog', () => deps.backlog!(targets), new Map<string, Backlog | Problem>(), sink)
+      : Promise.resolve(new Map<string, Backlog | Problem>()),
+    deps.poison
+      ? attempt('poison', () => deps.poison!(targets), undefined, sink)
+      : Promise.resolve(new Map(targets.map((target) => [target.name, 0]))),
+  ]);
 
   const snapshots = new Map<string, MetricsSnapshot>();
   await Promise.all(
@@ -114,7 +121,12 @@ export async function measure(deps: MeasureDeps, now: Date): Promise<Measurement
   const sourceReports = sources.map((source) => sourceStatus(source, estimates.get(source.name), deps.thresholds));
   const targetReports = targets.map((target) =>
     targetStatus(
-      { ...target, snapshot: snapshots.get(target.name), backlog: backlogs.get(target.name) ?? noBacklog },
+      {
+        ...target,
+        snapshot: snapshots.get(target.name),
+        backlog: backlogs.get(target.name) ?? noBacklog,
+        poisoned: poisoned?.get(target.name),
+      },
       deps.thresholds,
       metricsEnabled,
     ),

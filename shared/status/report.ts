@@ -79,6 +79,11 @@ export const targetStatusSchema = z.object({
     .nullable()
     .describe('0 when the subscription is drained; else now minus the _ts of the newest applied event'),
   backlog: backlogSchema.nullable(),
+  poisoned: count
+    .nullable()
+    .describe(
+      'Poison records the subscriber set aside (messages it can never apply); null when they could not be counted',
+    ),
   throughputPerSecond: seconds.nullable().describe('Events applied per second since the previous metrics row'),
   interval: z
     .object({

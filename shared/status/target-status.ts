@@ -16,6 +16,8 @@ export interface TargetInput {
   snapshot: MetricsSnapshot | undefined;
   /** A problem when the backlog could not be read. */
   backlog: Backlog | Problem;
+  /** Poison records the subscriber set aside; undefined when they could not be counted (a problem says why). */
+  poisoned?: number | undefined;
 }
 
 const sum = (counts: Record<string, number>): number => Object.values(counts).reduce((a, b) => a + b, 0);
@@ -62,12 +64,18 @@ export function targetStatus(input: TargetInput, thresholds: HealthThresholds, m
   const backlog = isBacklog(input.backlog) ? input.backlog : undefined;
   const interval = intervalOf(snapshot);
   const lagSeconds = targetLagSeconds(snapshot, backlog);
-  const unmeasured = [...(backlog ? [] : ['backlog']), ...(snapshot || !metricsEnabled ? [] : ['apply state'])];
+  const unmeasured = [
+    ...(backlog ? [] : ['backlog']),
+    ...(snapshot || !metricsEnabled ? [] : ['apply state']),
+    ...(input.poisoned === undefined ? ['poison records'] : []),
+  ];
   const verdict = judge(
     [
       { measure: 'lagSeconds', label: 'lag', value: lagSeconds ?? undefined, unit: 's' },
       { measure: 'backlog', label: 'backlog', value: backlog?.active },
       { measure: 'deadLettered', label: 'dead-lettered', value: backlog?.deadLettered },
+      // Set aside by the subscriber instead of dead-lettered (one message cannot be settled alone): same thresholds.
+      { measure: 'deadLettered', label: 'poisoned', value: input.poisoned },
       { measure: 'errorRate', label: 'error rate', value: interval?.errorRate ?? undefined, unit: '%' },
     ],
     thresholds,
@@ -83,6 +91,7 @@ export function targetStatus(input: TargetInput, thresholds: HealthThresholds, m
     ...verdict,
     lagSeconds,
     backlog: backlog ?? null,
+    poisoned: input.poisoned ?? null,
     throughputPerSecond: interval?.seconds ? interval.applied / interval.seconds : null,
     interval,
     totals: {

@@ -20,9 +20,13 @@ export interface BatchSummary {
   superseded: number;
   /** Events from sources this target does not follow. */
   ignored: number;
+  /**
+   * Messages set aside as poison records (the name is the stored column's, from when they went to the dead-letter
+   * queue): counted when the batch completes.
+   */
   deadLettered: number;
   /**
-   * Error occurrences by stable code: one per dead-lettered message, one per abandoned message, and one per target
+   * Error occurrences by stable code: one per poison message, one per abandoned message, and one per target
    * call that failed and was retried (it failed the whole batch once).
    */
   errorsByCode: Record<string, number>;

@@ -1,13 +1,12 @@
 /**
- * Turns a received Service Bus message body into a validated event, or into a dead-letter verdict with a reason and a
+ * Turns a received Service Bus message body into a validated event, or into a poison verdict with a reason and a
  * description that names exactly what is wrong. Never throws: a bad message must not fail its batch.
  */
 import { EVENT_SCHEMA_VERSION, changeEventSchema, type ChangeEvent } from '../events/envelope.js';
 
-export type DeadLetterReason = 'InvalidEvent' | 'UnsupportedSchemaVersion';
+export type PoisonReason = 'InvalidEvent' | 'UnsupportedSchemaVersion';
 
-export type ParsedMessage =
-  { ok: true; event: ChangeEvent } | { ok: false; reason: DeadLetterReason; description: string };
+export type ParsedMessage = { ok: true; event: ChangeEvent } | { ok: false; reason: PoisonReason; description: string };
 
 /** Bodies arrive as bytes (the publisher sends UTF-8 JSON), but strings and already-decoded objects are accepted. */
 function decodeBody(body: unknown): { ok: true; value: unknown } | { ok: false; description: string } {

@@ -1,48 +1,47 @@
 /**
  * The subscriber runner: everything a target's subscriber function does with one batch of messages from its session.
  * Parse and validate, drop events of sources the target does not follow, coalesce versions of one key, apply through
- * the target with retries, then settle every message: complete what is applied, stale or superseded, dead-letter at
- * once what can never be applied, and abandon everything (then throw) when the target stays unavailable.
+ * the target with retries, then decide the batch as the generally available Service Bus binding allows: it settles
+ * the whole batch at once, completing it when the function returns and abandoning it when the function throws.
+ *
+ * - A message that can never be applied (not an event, rejected by the target) is set aside as a poison record with
+ *   its reason, and the batch still returns: one bad message never holds back the others.
+ * - When the target stays unavailable through the retries, the runner throws, so Service Bus delivers the batch
+ *   again (and dead-letters it after MaxDeliveryCount); the version guard makes applying it again harmless.
  */
-import type { ServiceBusReceivedMessage } from '@azure/service-bus';
 import { errorCode, isRetryable } from '../errors.js';
 import type { ChangeEvent } from '../events/envelope.js';
 import type { Logger } from '../logging.js';
+import { eventFieldsOf, type PoisonRecord } from '../poison/record.js';
+import type { PoisonStore } from '../poison/store.js';
 import { coalesce } from '../targets/coalesce.js';
 import type { ApplyOutcome, Target } from '../targets/target.js';
 import { DEFAULT_BACKOFF, sleep, withRetries, type BackoffPolicy } from './backoff.js';
 import { countError, emptySummary, noteApplied, type BatchRecorder, type BatchSummary } from './batch-summary.js';
+import type { Delivery } from './delivery.js';
 import { parseEventMessage } from './parse-message.js';
-
-/** Message settlement, as the Functions Service Bus SDK binding and the local host both provide it. */
-export interface MessageSettlement {
-  complete(message: ServiceBusReceivedMessage): Promise<void>;
-  abandon(message: ServiceBusReceivedMessage): Promise<void>;
-  deadletter(
-    message: ServiceBusReceivedMessage,
-    propertiesToModify?: Record<string, unknown>,
-    reason?: string,
-    description?: string,
-  ): Promise<void>;
-}
 
 export interface SubscriberDeps {
   target: Target;
   /** Only events from these sources are applied; others are completed and counted as ignored. */
   sources?: readonly string[] | undefined;
   recorder: BatchRecorder;
+  poison: PoisonStore;
   logger: Logger;
   backoff?: BackoffPolicy;
   wait?: (ms: number) => Promise<void>;
   now?: () => Date;
 }
 
-/** Dead-letter descriptions travel as message properties; keep them readable and well under header limits. */
+/** Poison descriptions are for a table column and a status page: readable and bounded. */
 const MAX_DESCRIPTION = 1_000;
 const truncate = (text: string): string =>
   text.length > MAX_DESCRIPTION ? `${text.slice(0, MAX_DESCRIPTION - 1)}…` : text;
 
-type Verdict = { kind: 'complete' } | { kind: 'deadletter'; reason: string; description: string };
+interface Rejection {
+  reason: string;
+  description: string;
+}
 
 const openedTargets = new WeakMap<Target, Promise<void>>();
 
@@ -59,32 +58,28 @@ function ensureOpen(target: Target): Promise<void> {
   return opening;
 }
 
-export async function processBatch(
-  deps: SubscriberDeps,
-  messages: readonly ServiceBusReceivedMessage[],
-  settle: MessageSettlement,
-): Promise<BatchSummary> {
+/** Resolves with the batch's summary once its poison records and state are stored; rejects to have it redelivered. */
+export async function processBatch(deps: SubscriberDeps, deliveries: readonly Delivery[]): Promise<BatchSummary> {
   const now = deps.now ?? (() => new Date());
-  const summary = emptySummary(deps.target.name, messages[0]?.sessionId, messages.length, now());
-  const verdicts = new Map<ServiceBusReceivedMessage, Verdict>();
-  const eventsByMessage = new Map<ServiceBusReceivedMessage, ChangeEvent>();
+  const summary = emptySummary(deps.target.name, deliveries[0]?.sessionId, deliveries.length, now());
+  const rejected = new Map<Delivery, Rejection>();
+  const eventsByDelivery = new Map<Delivery, ChangeEvent>();
 
-  for (const message of messages) {
-    const parsed = parseEventMessage(message.body);
+  for (const delivery of deliveries) {
+    const parsed = parseEventMessage(delivery.body);
     if (!parsed.ok) {
-      verdicts.set(message, { kind: 'deadletter', reason: parsed.reason, description: parsed.description });
+      rejected.set(delivery, { reason: parsed.reason, description: parsed.description });
       countError(summary, parsed.reason, 1, 'permanent', parsed.description);
     } else if (deps.sources && !deps.sources.includes(parsed.event.source.name)) {
-      verdicts.set(message, { kind: 'complete' });
       summary.ignored += 1;
     } else {
-      eventsByMessage.set(message, parsed.event);
+      eventsByDelivery.set(delivery, parsed.event);
     }
   }
 
   const { latest, superseded } = deps.target.appliesEveryVersion
-    ? { latest: distinctEvents([...eventsByMessage.values()]), superseded: new Map<string, string>() }
-    : coalesce([...eventsByMessage.values()]);
+    ? { latest: distinctEvents([...eventsByDelivery.values()]), superseded: new Map<string, string>() }
+    : coalesce([...eventsByDelivery.values()]);
   let outcomes: Map<string, ApplyOutcome>;
   try {
     outcomes = await withRetries(
@@ -110,28 +105,27 @@ export async function processBatch(
       },
     );
   } catch (error) {
-    return abandonAll(deps, messages, verdicts, settle, summary, error);
+    return failBatch(deps, rejected, eventsByDelivery.size, summary, error);
   }
 
   // One clock read for the batch: every event of it was applied by the same call.
   const appliedAtMs = now().getTime();
-  for (const [message, event] of eventsByMessage) {
+  for (const [delivery, event] of eventsByDelivery) {
     const outcome = outcomes.get(superseded.get(event.eventId) ?? event.eventId);
-    const wasSuperseded = superseded.has(event.eventId);
-    verdicts.set(message, verdictFor(summary, event, outcome, wasSuperseded, appliedAtMs, message.enqueuedTimeUtc));
+    const rejection = judge(summary, event, outcome, superseded.has(event.eventId), appliedAtMs, delivery);
+    if (rejection) rejected.set(delivery, rejection);
   }
-  // Every count is final before settlement starts, so the state write runs beside settlement rather than after it and
-  // recording costs a batch no extra round trip. A message whose settlement fails is redelivered and counted again
-  // (as stale if it was applied, as a dead-letter again if it was one), so a lost lock can over-count, never hide.
-  summary.deadLettered = deadLetterCount(verdicts);
+  summary.deadLettered = rejected.size;
   summary.finishedAt = now();
-  const [settled, recorded] = await Promise.allSettled([
-    settleAll(deps.logger, messages, verdicts, settle, eventsByMessage),
+  // Both writes run at once: recording costs a batch one round trip. A failure of either fails the invocation, so
+  // the batch comes again; applying it again is harmless, and recording the same poison message again changes nothing.
+  const [poisoned, recorded] = await Promise.allSettled([
+    setAside(deps, rejected, eventsByDelivery, summary.finishedAt),
     deps.recorder.record(summary),
   ]);
-  if (settled.status === 'rejected') {
+  if (poisoned.status === 'rejected') {
     if (recorded.status === 'rejected') logRecordFailure(deps, recorded.reason);
-    throw settled.reason;
+    throw poisoned.reason;
   }
   if (recorded.status === 'rejected') throw recorded.reason;
   deps.logger.info('batch.settled', {
@@ -141,97 +135,105 @@ export async function processBatch(
     applied: summary.applied,
     stale: summary.stale,
     superseded: summary.superseded,
-    deadLettered: summary.deadLettered,
+    poisoned: summary.deadLettered,
   });
   return summary;
 }
 
-function verdictFor(
+/** Counts one event's outcome; returns why it can never be applied, if so. */
+function judge(
   summary: BatchSummary,
   event: ChangeEvent,
   outcome: ApplyOutcome | undefined,
   wasSuperseded: boolean,
   appliedAtMs: number,
-  enqueuedAt: Date | undefined,
-): Verdict {
+  delivery: Delivery,
+): Rejection | undefined {
   if (!outcome) {
-    // A target that forgets an event breaks the contract; dead-letter rather than silently complete.
+    // A target that forgets an event breaks the contract; set it aside rather than silently complete it.
     const description = `target returned no outcome for ${event.eventId}`;
     countError(summary, 'TARGET_NO_OUTCOME', 1, 'permanent', description);
-    return { kind: 'deadletter', reason: 'TARGET_NO_OUTCOME', description };
+    return { reason: 'TARGET_NO_OUTCOME', description };
   }
   if (outcome.status === 'rejected') {
     if (!wasSuperseded) countError(summary, outcome.error.code, 1, 'permanent', outcome.error.message);
-    return { kind: 'deadletter', reason: outcome.error.code, description: truncate(outcome.error.message) };
+    return { reason: outcome.error.code, description: truncate(outcome.error.message) };
   }
   if (wasSuperseded) summary.superseded += 1;
-  else if (outcome.status === 'applied') noteApplied(summary, event, appliedAtMs, enqueuedAt);
+  else if (outcome.status === 'applied') noteApplied(summary, event, appliedAtMs, delivery.enqueuedTimeUtc);
   else summary.stale += 1;
-  return { kind: 'complete' };
+  return undefined;
 }
 
-async function settleAll(
-  logger: Logger,
-  messages: readonly ServiceBusReceivedMessage[],
-  verdicts: Map<ServiceBusReceivedMessage, Verdict>,
-  settle: MessageSettlement,
-  events: Map<ServiceBusReceivedMessage, ChangeEvent>,
+/** Stores a poison record for each rejected message, after logging each with its ids. */
+async function setAside(
+  deps: SubscriberDeps,
+  rejected: ReadonlyMap<Delivery, Rejection>,
+  events: ReadonlyMap<Delivery, ChangeEvent>,
+  recordedAt: Date,
 ): Promise<void> {
-  await Promise.all(
-    messages.map(async (message) => {
-      const verdict = verdicts.get(message) ?? { kind: 'complete' };
-      if (verdict.kind === 'complete') return settle.complete(message);
-      const event = events.get(message);
-      logger.warn('message.deadlettered', {
-        messageId: message.messageId,
-        eventId: event?.eventId,
-        correlationId: event?.correlationId ?? message.correlationId,
-        reason: verdict.reason,
-        description: verdict.description,
-      });
-      return settle.deadletter(message, undefined, verdict.reason, verdict.description);
-    }),
-  );
+  const records: PoisonRecord[] = [];
+  for (const [delivery, rejection] of rejected) {
+    const event = events.get(delivery);
+    const fields = event
+      ? {
+          eventId: event.eventId,
+          source: event.source.name,
+          documentKey: JSON.stringify({ documentId: event.documentId, partitionKey: event.partitionKey }),
+        }
+      : eventFieldsOf(delivery.body);
+    deps.logger.warn('message.poisoned', {
+      messageId: delivery.messageId,
+      eventId: fields.eventId,
+      correlationId: event?.correlationId ?? delivery.correlationId,
+      reason: rejection.reason,
+      description: rejection.description,
+    });
+    records.push({
+      target: deps.target.name,
+      ...rejection,
+      ...fields,
+      messageId: delivery.messageId,
+      sessionId: delivery.sessionId,
+      correlationId: event?.correlationId ?? delivery.correlationId,
+      deliveryCount: delivery.deliveryCount,
+      enqueuedTimeUtc: delivery.enqueuedTimeUtc,
+      sequenceNumber: delivery.sequenceNumber,
+      recordedAt,
+      body: delivery.body,
+    });
+  }
+  await deps.poison.record(records);
 }
 
 /**
- * The target stayed unavailable through every retry: dead-letter what is invalid anyway, abandon the rest so Service
- * Bus redelivers it (and dead-letters it after MaxDeliveryCount), record the failure, and rethrow so the invocation
- * is marked failed.
+ * The target stayed unavailable through every retry (or refused the whole batch): set aside what is invalid anyway
+ * (recording it again on the next delivery changes nothing), record the failure, and rethrow so the binding abandons
+ * the batch and Service Bus delivers it again.
  */
-async function abandonAll(
+async function failBatch(
   deps: SubscriberDeps,
-  messages: readonly ServiceBusReceivedMessage[],
-  verdicts: Map<ServiceBusReceivedMessage, Verdict>,
-  settle: MessageSettlement,
+  rejected: ReadonlyMap<Delivery, Rejection>,
+  pending: number,
   summary: BatchSummary,
   error: unknown,
 ): Promise<never> {
   // Abandoned messages come back (and are dead-lettered by Service Bus after MaxDeliveryCount): transient here.
-  countError(summary, errorCode(error), messages.length - verdicts.size, 'transient', messageOf(error));
+  countError(summary, errorCode(error), pending, 'transient', messageOf(error));
   deps.logger.error('target.unavailable', { target: deps.target.name, sessionId: summary.sessionId, error });
-  summary.deadLettered = deadLetterCount(verdicts);
-  await Promise.all(
-    messages.map(async (message) => {
-      const verdict = verdicts.get(message);
-      if (verdict?.kind === 'deadletter') {
-        return settle.deadletter(message, undefined, verdict.reason, verdict.description);
-      }
-      return verdict?.kind === 'complete' ? settle.complete(message) : settle.abandon(message);
-    }),
-  );
+  // Set aside now so they show at once, but counted only when the batch completes: it comes again, and would count
+  // them twice.
+  summary.deadLettered = 0;
   summary.finishedAt = (deps.now ?? (() => new Date()))();
-  try {
-    await deps.recorder.record(summary);
-  } catch (recordError) {
-    // The target's failure is what the retry and the operator need to see; the state store's is logged beside it.
-    logRecordFailure(deps, recordError);
-  }
+  const [poisoned, recorded] = await Promise.allSettled([
+    setAside(deps, rejected, new Map(), summary.finishedAt),
+    deps.recorder.record(summary),
+  ]);
+  // The target's failure is what the retry and the operator need to see; the stores' failures are logged beside it.
+  if (poisoned.status === 'rejected') logRecordFailure(deps, poisoned.reason);
+  if (recorded.status === 'rejected') logRecordFailure(deps, recorded.reason);
   throw error;
 }
-
-const deadLetterCount = (verdicts: Map<ServiceBusReceivedMessage, Verdict>): number =>
-  [...verdicts.values()].filter((verdict) => verdict.kind === 'deadletter').length;
 
 function logRecordFailure(deps: SubscriberDeps, error: unknown): void {
   deps.logger.error('state.record_failed', { target: deps.target.name, errorCode: errorCode(error), error });

@@ -12,7 +12,7 @@
  *    and version-guarded: an event whose version is not newer than what the target holds (including a delete's
  *    tombstone) changes nothing and is reported `stale`. A transient failure of the whole store throws a retryable
  *    `TargetError`; a problem with one event (rejected by the store, bad projection) is returned as `rejected` with
- *    a permanent error so only that message is dead-lettered and the others proceed.
+ *    a permanent error so only that message is set aside (a poison record) and the others proceed.
  * 3. `close()` is called once at shutdown; it releases clients and must not throw for an unopened target.
  */
 import { CosmosSyncError } from '../errors.js';
@@ -37,7 +37,7 @@ export interface Target {
   close(): Promise<void>;
 }
 
-/** A target failure. `retryable` decides between retry-with-backoff and dead-lettering. */
+/** A target failure. `retryable` decides between retry-with-backoff and setting the message aside as poison. */
 export class TargetError extends CosmosSyncError {
   constructor(
     readonly code: string,

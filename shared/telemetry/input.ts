@@ -32,6 +32,8 @@ export interface TargetTelemetry {
   /** Seconds behind: now minus the source time of the newest applied event (0 when drained). */
   lagSeconds?: Measured;
   backlog?: { active: number; deadLettered: number; scheduled?: number } | null;
+  /** Poison records the subscriber set aside and that are still kept. */
+  poisoned?: Measured;
   /** Events applied per second over the interval. */
   throughputPerSecond?: Measured;
   /** Latency from source write to applied over the interval (field names as in the status report). */

@@ -18,6 +18,7 @@ export const METRIC_NAMES = {
   backlogActive: 'cosmos_sync.target.backlog.active',
   backlogDeadLettered: 'cosmos_sync.target.backlog.dead_lettered',
   backlogScheduled: 'cosmos_sync.target.backlog.scheduled',
+  poisoned: 'cosmos_sync.target.poisoned',
   throughput: 'cosmos_sync.target.throughput_per_second',
   latencyP50: 'cosmos_sync.target.latency.p50_seconds',
   latencyP95: 'cosmos_sync.target.latency.p95_seconds',
@@ -38,6 +39,7 @@ const GAUGES: Record<GaugeName, { description: string; unit: string }> = {
   backlogActive: { description: "Messages waiting in the target's subscription", unit: '{message}' },
   backlogDeadLettered: { description: "Messages in the subscription's dead-letter queue", unit: '{message}' },
   backlogScheduled: { description: 'Messages scheduled on the topic', unit: '{message}' },
+  poisoned: { description: 'Poison records the subscriber set aside (messages it can never apply)', unit: '{message}' },
   throughput: { description: 'Events applied per second since the previous run', unit: '{event}/s' },
   latencyP50: { description: 'Median source-to-applied latency in the interval', unit: 's' },
   latencyP95: { description: '95th percentile source-to-applied latency in the interval', unit: 's' },
@@ -99,6 +101,7 @@ export function recordTelemetry(input: TelemetryInput, meter: Meter = metrics.ge
     gauge('backlogActive', target.backlog?.active, attributes);
     gauge('backlogDeadLettered', target.backlog?.deadLettered, attributes);
     gauge('backlogScheduled', target.backlog?.scheduled, attributes);
+    gauge('poisoned', target.poisoned, attributes);
     gauge('throughput', target.throughputPerSecond, attributes);
     gauge('latencyP50', target.latency?.p50Seconds, attributes);
     gauge('latencyP95', target.latency?.p95Seconds, attributes);

@@ -35,12 +35,13 @@ describe('renderReport', () => {
     expect(lineOf(text, 'orders ').split(/\s{2,}/)).toEqual(['orders', 'ok', '1,204', '4.2 s', '2 (1 free)']);
   });
 
-  it('shows each target with lag, backlog, dead-lettered, throughput, p99 and the last error', () => {
+  it('shows each target with lag, backlog, dead-lettered, poisoned, throughput, p99 and the last error', () => {
     expect(lineOf(text, 'orders-copy').split(/\s{2,}/)).toEqual([
       'orders-copy',
       'cosmos',
       'ok',
       '800 ms',
+      '0',
       '0',
       '0',
       '125',
@@ -54,6 +55,7 @@ describe('renderReport', () => {
       '3 m 10 s',
       '5,321',
       '17',
+      '0',
       '12.0',
       '—',
       'PG_TIMEOUT 5 m ago',
@@ -62,7 +64,7 @@ describe('renderReport', () => {
       'partner-hook-with-a-rather-long-name',
       'webhook',
       'unknown',
-      ...Array<string>(6).fill('—'),
+      ...Array<string>(7).fill('—'),
     ]);
   });
 
@@ -85,7 +87,7 @@ describe('renderReport', () => {
     const narrow = renderReport(degradedReport(), options({ width: 80 }));
     const tableLines = narrow.split('\n').filter((l) => /^(source|target|orders|partner)/.test(l));
     for (const line of tableLines) expect(line.length).toBeLessThanOrEqual(80);
-    expect(narrow).toContain('partner-hook-with-…');
+    expect(narrow).toContain('partner-ho…');
     expect(lineOf(narrow, 'target ')).not.toContain('last error');
     expect(narrow).toContain('PG_TIMEOUT (transient, 5 m ago)');
   });

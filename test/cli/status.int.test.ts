@@ -67,7 +67,7 @@ describe('cosmos-sync status (child process)', () => {
     const plain = await cli(['status', '--url', server.origin]);
     expect(plain).toMatchObject({ code: 1, stderr: '' });
     expect(plain.stdout).toContain('Health: DEGRADED');
-    expect(plain.stdout).toMatch(/orders-pg\s+postgres\s+degraded\s+3 m 10 s\s+5,321\s+17\s+12\.0/);
+    expect(plain.stdout).toMatch(/orders-pg\s+postgres\s+degraded\s+3 m 10 s\s+5,321\s+17\s+0\s+12\.0/);
     expect(plain.stdout).not.toContain(ANSI);
   });
 

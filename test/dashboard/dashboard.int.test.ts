@@ -103,6 +103,7 @@ describe.runIf(available)('dashboard in headless Chromium', () => {
     await expect(field(page, pg, 'lagSeconds').innerText()).resolves.toBe('2 min 5 s');
     await expect(field(page, pg, 'backlog').innerText()).resolves.toBe('56');
     await expect(field(page, pg, 'deadLettered').innerText()).resolves.toBe('3');
+    await expect(field(page, pg, 'poisoned').innerText()).resolves.toBe('4');
     await expect(field(page, pg, 'throughput').innerText()).resolves.toBe('12.3 /s');
     await expect(field(page, pg, 'latencyP99').innerText()).resolves.toBe('850 ms');
     await expect(field(page, pg, 'lastErrorCode').innerText()).resolves.toBe('TARGET_SCHEMA');

@@ -34,6 +34,7 @@ function target(name: string, type: string, overrides: Partial<TargetStatus>, p9
     reasons: [],
     lagSeconds: 0,
     backlog: { active: 0, deadLettered: 0, scheduled: 0 },
+    poisoned: 0,
     throughputPerSecond: 0,
     interval: {
       seconds: 60,
@@ -94,6 +95,7 @@ export function statusFixture(now: Date): StatusReport {
           reasons: ['3 messages dead-lettered in the last interval.'],
           lagSeconds: 125,
           backlog: { active: 56, deadLettered: 3, scheduled: 0 },
+          poisoned: 4,
           throughputPerSecond: 12.34,
           totals: { applied: 4000, deadLettered: 3, errors: 7, errorsByCode: { TARGET_SCHEMA: 7 } },
           lastError: { code: 'TARGET_SCHEMA', message: HOSTILE_MESSAGE, class: 'permanent', at: at(90) },

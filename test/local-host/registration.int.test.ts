@@ -97,4 +97,17 @@ describe('registering functions through the @azure/functions-core shim', () => {
       startLocalHost({ files: [fixture('unsupported.ts')], settings: {}, log: () => undefined }),
     ).rejects.toThrow(/"queueFunction": the local host does not run queueTrigger functions/);
   });
+
+  it('refuses a Service Bus function with the SDK binding, saying why', async () => {
+    await expect(
+      startLocalHost({
+        files: [fixture('servicebus-sdk-binding.ts')],
+        settings: {
+          LH_SERVICEBUS:
+            'Endpoint=sb://127.0.0.1:1;SharedAccessKeyName=k;SharedAccessKey=v;UseDevelopmentEmulator=true;',
+        },
+        log: () => undefined,
+      }),
+    ).rejects.toThrow(/"sdkBound": sdkBinding is not supported by the local host.*delivery count and enqueue time/);
+  });
 });

@@ -4,10 +4,9 @@
  * session goes idle; a function that keeps the event loop busy does not cost any session its lock.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ServiceBusClient, type ServiceBusReceivedMessage, type ServiceBusSender } from '@azure/service-bus';
+import { ServiceBusClient, type ServiceBusSender } from '@azure/service-bus';
 import { startLocalStack, type LocalStack } from '../../local-stack/stack.js';
 import { startLocalHost, type LocalHost } from '../../local-host/index.js';
-import type { ServiceBusMessageContext } from '../../local-host/servicebus/settlement.js';
 import { recorder, waitFor } from '../fixtures/local-host/recorder.js';
 import { captureLog, fixture, uniqueName } from './helpers.js';
 
@@ -49,13 +48,12 @@ afterAll(async () => {
 
 beforeEach(() => recorder.reset());
 
-const idOf = (message: ServiceBusReceivedMessage): string => message.messageId as string;
+/** Each batch's message ids, from the trigger metadata the function got with it. */
 const batchesOf = (sessionId: string): string[][] =>
   recorder
     .calls('sbBatching')
-    .map((call) => (call.input as ServiceBusMessageContext).messages)
-    .filter((messages) => messages[0]?.sessionId === sessionId)
-    .map((messages) => messages.map(idOf));
+    .filter((call) => (call.triggerMetadata?.['sessionIdArray'] as string[])[0] === sessionId)
+    .map((call) => call.triggerMetadata?.['messageIdArray'] as string[]);
 const send = (sessionId: string, ids: string[], body: Record<string, unknown> = {}) =>
   sender.sendMessages(
     ids.map((messageId) => ({

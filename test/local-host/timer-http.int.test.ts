@@ -33,7 +33,9 @@ describe('timerTrigger on the local host', () => {
     const timer = calls[1]?.input as Timer;
     expect(timer).toMatchObject({ isPastDue: false, schedule: { adjustForDST: true } });
     expect(new Date(timer.scheduleStatus.next).getTime() % 1000).toBe(0);
-    expect((calls[0]?.input as Timer).scheduleStatus.last).toBe('0001-01-01T00:00:00.000Z'); // no earlier run
+    // DateTime.MinValue as Newtonsoft writes it: no earlier run. Later times carry the host's offset (UTC).
+    expect((calls[0]?.input as Timer).scheduleStatus.last).toBe('0001-01-01T00:00:00');
+    expect(timer.scheduleStatus.last).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00$/);
     expect(Date.parse(timer.scheduleStatus.last)).toBeGreaterThanOrEqual(started - 1000);
     expect(calls[1]?.triggerMetadata).toBeUndefined();
     expect(log.events('function.log')[0]).toMatchObject({
@@ -103,6 +105,33 @@ describe('httpTrigger on the local host', () => {
     expect(echo.status).toBe(201);
     expect(echo.headers.get('x-echo')).toBe('yes');
     expect(await echo.text()).toBe('echo: ping');
+  });
+
+  it('runs invocation hooks around the handler, as the worker does', async () => {
+    const response = await fetch(`${base}/hooked`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-hook')).toBe('pre');
+    expect(await response.text()).toBe('from the preInvocation hook');
+    expect(recorder.noted('hooked.post')).toEqual({ hookData: 'pre', hasResult: true });
+  });
+
+  it('hands over the request as the host sends it and writes back status, cookies and body', async () => {
+    const response = await fetch(`${base}/cookies?a=1&a=2&b=`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-thing' },
+      body: Buffer.from([0, 1, 2, 255]),
+    });
+    expect(response.status).toBe(202);
+    expect(response.headers.getSetCookie()).toEqual(['session=abc; path=/; max-age=60; samesite=strict; httponly']);
+    // Repeated query keys arrive joined with a comma, as ASP.NET Core's query collection gives them.
+    expect(await response.json()).toEqual({
+      contentType: 'application/x-thing',
+      bytes: 4,
+      query: [
+        ['a', '1,2'],
+        ['b', ''],
+      ],
+    });
   });
 
   it('answers 404 with a JSON error for unknown routes and methods, 500 when the function throws, 204 for no result', async () => {

@@ -1,16 +1,20 @@
 /**
  * What subscribers record about latency and errors, end to end through real peers: messages sent to and received
- * from the local Service Bus broker (so enqueue times are the broker's), the runner with an in-memory target, and
- * the state recorder and reader on Azurite.
+ * from the local Service Bus broker (so enqueue times are the broker's), the runner with an in-memory target, the
+ * state recorder and reader and the poison store on Azurite. The test settles as the Service Bus binding does: the
+ * whole batch completed when the runner returns, abandoned when it throws.
  */
-import type { ServiceBusReceivedMessage, ServiceBusSessionReceiver } from '@azure/service-bus';
+import type { ServiceBusReceivedMessage } from '@azure/service-bus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzurite, type LocalAzurite } from '../../local-stack/azurite.js';
 import { tableClientFor } from '../../shared/clients/tables.js';
 import { ENQUEUE_LAG_BUCKET_BOUNDS, emptyHistogram, observe } from '../../shared/state/histogram.js';
 import { readTargetStates } from '../../shared/state/reader.js';
 import { TableStateRecorder } from '../../shared/state/recorder.js';
-import { processBatch, type MessageSettlement } from '../../shared/subscribe/runner.js';
+import { blobContainerFor } from '../../shared/clients/blobs.js';
+import { StoragePoisonStore } from '../../shared/poison/store.js';
+import type { Delivery } from '../../shared/subscribe/delivery.js';
+import { processBatch } from '../../shared/subscribe/runner.js';
 import { MemoryTarget } from '../../shared/targets/memory/index.js';
 import { problems, startTestBroker, type TestBroker } from '../local-stack/support/servicebus-test-broker.js';
 import { makeEvent, type EventSpec } from '../support/events.js';
@@ -34,10 +38,13 @@ afterAll(async () => {
 
 const at = (second: number) => new Date(Date.UTC(2024, 4, 1, 10, 0, second));
 
-async function send(queue: string, sessionId: string, bodies: unknown[]): Promise<void> {
+/** Strings are sent as their UTF-8 bytes, as a foreign client's text would arrive. */
+async function send(queue: string, sessionId: string, bodies: (Buffer | string)[]): Promise<void> {
   const sender = bus.client.createSender(queue);
   try {
-    await sender.sendMessages(bodies.map((body, index) => ({ body, sessionId, messageId: `${sessionId}-${index}` })));
+    await sender.sendMessages(
+      bodies.map((body, index) => ({ body: Buffer.from(body), sessionId, messageId: `${sessionId}-${index}` })),
+    );
   } finally {
     await sender.close();
   }
@@ -45,15 +52,16 @@ async function send(queue: string, sessionId: string, bodies: unknown[]): Promis
 
 const event = (spec: EventSpec) => Buffer.from(JSON.stringify(makeEvent(spec)));
 
-function settlementOf(receiver: ServiceBusSessionReceiver): MessageSettlement {
+/** What the subscriber function sees of a received message (see shared/subscribe/delivery.ts). */
+function deliveryOf(message: ServiceBusReceivedMessage): Delivery {
   return {
-    complete: (message) => receiver.completeMessage(message),
-    abandon: (message) => receiver.abandonMessage(message),
-    deadletter: (message, _props, reason, description) =>
-      receiver.deadLetterMessage(message, {
-        deadLetterReason: reason ?? '',
-        deadLetterErrorDescription: description ?? '',
-      }),
+    body: message.body as Buffer,
+    messageId: message.messageId as string,
+    sessionId: message.sessionId,
+    correlationId: undefined,
+    deliveryCount: (message.deliveryCount ?? 0) + 1,
+    enqueuedTimeUtc: message.enqueuedTimeUtc,
+    sequenceNumber: message.sequenceNumber?.toString(),
   };
 }
 
@@ -64,16 +72,19 @@ async function runSession(
   count: number,
   deps: Omit<Parameters<typeof processBatch>[0], 'now'> & { now?: (messages: ServiceBusReceivedMessage[]) => Date },
 ): Promise<{ messages: ServiceBusReceivedMessage[]; failure: unknown }> {
-  const receiver = await bus.client.acceptSession(queue, sessionId);
+  const receiver = await bus.client.acceptSession(queue, sessionId, { skipParsingBodyAsJson: true });
   try {
     const messages: ServiceBusReceivedMessage[] = [];
     while (messages.length < count) {
       messages.push(...(await receiver.receiveMessages(count - messages.length, { maxWaitTimeInMs: 2_000 })));
     }
     const now = deps.now?.(messages);
-    const failure = await processBatch({ ...deps, now: now && (() => now) }, messages, settlementOf(receiver)).then(
+    const failure = await processBatch({ ...deps, now: now && (() => now) }, messages.map(deliveryOf)).then(
       () => undefined,
       (error: unknown) => error,
+    );
+    await Promise.all(
+      messages.map((message) => (failure ? receiver.abandonMessage(message) : receiver.completeMessage(message))),
     );
     return { messages, failure };
   } finally {
@@ -83,11 +94,14 @@ async function runSession(
 
 function setup() {
   const table = tableClientFor(storageConnection(azurite), randomTableName('state'));
+  const poisonTable = tableClientFor(storageConnection(azurite), randomTableName('poison'));
+  const container = blobContainerFor(storageConnection(azurite), `poison${randomTableName('c').toLowerCase()}`);
   const { logger } = captureLogger();
   const recorder = new TableStateRecorder(table);
+  const poison = new StoragePoisonStore(poisonTable, container);
   const target = new MemoryTarget('copy');
   const backoff = { attempts: 3, initialDelayMs: 1, maxDelayMs: 2 };
-  return { table, deps: { target, recorder, logger, backoff, wait: async () => {} } };
+  return { table, poisonTable, deps: { target, recorder, poison, logger, backoff, wait: async () => {} } };
 }
 
 describe('subscriber state', () => {
@@ -121,8 +135,8 @@ describe('subscriber state', () => {
     expect(state?.lastError).toBeUndefined();
   });
 
-  it('counts transient retries then an abandon as transient, and dead-letters as permanent', async () => {
-    const { table, deps } = setup();
+  it('counts transient retries then an abandon as transient, and poison messages as permanent', async () => {
+    const { table, poisonTable, deps } = setup();
     await send('errors', 'bucket-01', [event({ id: 'a', lsn: 1 }), event({ id: 'b', lsn: 2 })]);
     await send('errors', 'bucket-02', [event({ id: 'rejected', lsn: 3 }), 'not an event', event({ id: 'c', lsn: 4 })]);
 
@@ -142,6 +156,12 @@ describe('subscriber state', () => {
     expect(state?.errorsByCode).toEqual({ MEMORY_UNAVAILABLE: 4, MEMORY_REJECTED: 1, InvalidEvent: 1 });
     expect(state?.counters).toMatchObject({ applied: 1, deadLettered: 2 });
     expect(state?.lastError).toMatchObject({ class: 'permanent', at: at(2) });
+    const poisoned = [];
+    for await (const row of poisonTable.listEntities<Record<string, unknown>>()) poisoned.push(row);
+    expect(poisoned.map((row) => [row.partitionKey, row.rowKey, row['reason']]).sort()).toEqual([
+      ['copy', 'bucket-02-0', 'MEMORY_REJECTED'],
+      ['copy', 'bucket-02-1', 'InvalidEvent'],
+    ]);
 
     // The abandoned messages come back and now apply; the errors stay counted, the last error stays the newest.
     const again = await runSession('errors', 'bucket-01', 2, { ...deps, now: () => at(3) });

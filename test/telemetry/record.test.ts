@@ -59,6 +59,7 @@ const INPUT: TelemetryInput = {
       name: 'orders-copy',
       lagSeconds: 2,
       backlog: { active: 30, deadLettered: 2, scheduled: 0 },
+      poisoned: 5,
       throughputPerSecond: 850.5,
       latency: { p50Seconds: 0.4, p95Seconds: 1.2, p99Seconds: 2.5 },
       health: 'failing',
@@ -96,6 +97,7 @@ describe('recordTelemetry', () => {
     expect(pick(points, 'cosmos_sync.target.backlog.active')[0]).toMatchObject({ value: 30, attributes: copy });
     expect(pick(points, 'cosmos_sync.target.backlog.dead_lettered')[0]).toMatchObject({ value: 2 });
     expect(pick(points, 'cosmos_sync.target.backlog.scheduled')[0]).toMatchObject({ value: 0 });
+    expect(pick(points, 'cosmos_sync.target.poisoned')[0]).toMatchObject({ value: 5, attributes: copy });
     expect(pick(points, 'cosmos_sync.target.throughput_per_second')[0]).toMatchObject({ value: 850.5 });
     expect(pick(points, 'cosmos_sync.target.latency.p50_seconds')[0]).toMatchObject({ value: 0.4 });
     expect(pick(points, 'cosmos_sync.target.latency.p95_seconds')[0]).toMatchObject({ value: 1.2 });

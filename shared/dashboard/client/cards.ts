@@ -62,6 +62,7 @@ function targetCard(target) {
       metric('Lag', fmtDuration(target.lagSeconds), 'lagSeconds'),
       metric('Backlog', backlog ? fmtCount(backlog.active) : NOT_MEASURED, 'backlog'),
       metric('Dead-lettered', backlog ? fmtCount(backlog.deadLettered) : NOT_MEASURED, 'deadLettered'),
+      metric('Poisoned', typeof target.poisoned === 'number' ? fmtCount(target.poisoned) : NOT_MEASURED, 'poisoned'),
       metric('Throughput', fmtRate(target.throughputPerSecond), 'throughput'),
       metric('p99 latency', fmtDuration(p99), 'latencyP99'),
       metric('Errors (total)', fmtCount(target.totals.errors), 'errorsTotal'),

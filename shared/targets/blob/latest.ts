@@ -117,7 +117,7 @@ async function readThenWrite(
     if (isLostRace(failure)) continue;
     if (!isLeaseConflict(failure)) return failedOutcome(event, `write of ${event.documentId}`, failure, error);
     // Someone holds a lease on this blob. A fixed lease ends within 60 s: retry the batch later. An infinite one
-    // stays until it is broken: only this event is dead-lettered, to be resubmitted once an operator breaks it.
+    // stays until it is broken: only this event is set aside as poison, to be replayed once an operator breaks it.
     if (current?.leaseDuration !== 'infinite') {
       throw TargetError.transient('BLOB_LEASED', `blob of ${event.documentId} is leased; retry later`, error);
     }
