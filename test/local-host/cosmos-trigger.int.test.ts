@@ -66,6 +66,12 @@ describe('cosmosDBTrigger on the local host', () => {
       expect(batches.flat().map((document) => document._lsn)).toEqual(
         Array.from({ length: 10 }, (_, index) => index + 1),
       );
+      // The host sends a batch as one JSON text, which the worker parses: plain objects, system properties included,
+      // and no trigger metadata (the extension adds no binding data).
+      const first = batches[0]?.[0] as unknown as Record<string, unknown>;
+      expect(Object.getPrototypeOf(first)).toBe(Object.prototype);
+      expect(Object.keys(first)).toEqual(expect.arrayContaining(['id', '_rid', '_self', '_etag', '_ts', '_lsn']));
+      expect(recorder.calls('cosmosBatches')[0]?.triggerMetadata).toEqual({});
 
       // The lease container was created (partitioned on /id) and holds the processor's lease and .info documents.
       const leaseContainer = client.database(database).container('leases');
