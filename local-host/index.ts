@@ -145,15 +145,14 @@ function contextFor(
   return { registration, binding, env: process.env, host, log: log.child({ functionName: registration.name }) };
 }
 
-/** `app.hook.appStart` / `appTerminate` callbacks; other hooks are recorded but not run locally (logged once). */
+/**
+ * `app.hook.appStart` / `appTerminate` callbacks. Invocation hooks run around each invocation (worker/invoke.ts);
+ * `log` hooks are recorded but not run locally (logged once).
+ */
 async function runHooks(app: LoadedFunctionApp, name: 'appStart' | 'appTerminate', log: HostLogger): Promise<void> {
-  for (const [hookName, callbacks] of app.core.hooks) {
-    if (hookName !== 'appStart' && hookName !== 'appTerminate' && callbacks.length > 0 && name === 'appStart') {
-      log.warn('host.hook_not_run', {
-        hook: hookName,
-        message: 'the local host runs only appStart and appTerminate hooks',
-      });
-    }
+  const callbacks = app.core.hooks.get('log') ?? [];
+  if (name === 'appStart' && callbacks.length > 0) {
+    log.warn('host.hook_not_run', { hook: 'log', message: 'the local host does not run log hooks' });
   }
   for (const callback of app.core.hooks.get(name) ?? []) await callback({ hookData: {} });
 }
