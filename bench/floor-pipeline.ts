@@ -3,7 +3,7 @@
  * change feed in pages of 500, sends each document as one message in `createMessageBatch` batches to the same topic
  * (same session buckets, same five subscriptions), and 16 session receivers take up to 500 messages at a time from the
  * Cosmos target's subscription, create their documents with one bulk call per 100 and complete each message. They
- * receive the way the local host does (its SessionInbox on the SDK's streaming receiver), so the difference from the
+ * receive the way the local host does (its Inbox on the SDK's streaming receiver), so the difference from the
  * real pipeline is the app and the host's invocation, not how messages are received. No envelope, validation,
  * coalescing, version guard, state or logging.
  *
@@ -11,13 +11,8 @@
  * throughput against the naive loop is bounded by the floor's.
  */
 import type { OperationInput } from '@azure/cosmos';
-import {
-  ServiceBusClient,
-  isServiceBusError,
-  type ServiceBusReceivedMessage,
-  type ServiceBusSessionReceiver,
-} from '@azure/service-bus';
-import { SessionInbox } from '../local-host/servicebus/session-inbox.js';
+import { ServiceBusClient, type ServiceBusReceivedMessage, type ServiceBusReceiver } from '@azure/service-bus';
+import { Inbox } from '../local-host/servicebus/inbox.js';
 import { sessionIdFor } from '../shared/events/ids.js';
 import { CpuMeter } from './cpu-meter.js';
 import type { Run, StackHandle } from './pipeline-runs.js';
@@ -29,15 +24,12 @@ const SUBSCRIPTION = 'cosmos-target';
 const SESSION_BUCKETS = 16;
 const RECEIVE_BATCH = 500;
 const BULK_CHUNK = 100;
-/** A session with nothing for this long is closed, as the local host's idle timeout does. */
-const SESSION_IDLE_MS = 200;
+/** How long a receive waits for a first message before asking again. */
+const RECEIVE_WAIT_MS = 1_000;
 
 export async function runFloorPipeline(count: number, stack: StackHandle): Promise<Run> {
   const { cosmos, source, target } = await prepareStores(stack, count);
-  // Accepts wait at most 3 s, as the local host's do, so the receivers stop soon after the last document.
-  const serviceBus = new ServiceBusClient(stack.settings.SERVICEBUS_CONNECTION_STRING, {
-    retryOptions: { timeoutInMs: 3_000 },
-  });
+  const serviceBus = new ServiceBusClient(stack.settings.SERVICEBUS_CONNECTION_STRING);
   try {
     const meter = new CpuMeter(stack.pid);
     const started = Date.now();
@@ -46,7 +38,7 @@ export async function runFloorPipeline(count: number, stack: StackHandle): Promi
     // The workers stop on their own once every document arrived; nothing aborts a receive.
     const neverAborted = new AbortController().signal;
 
-    const apply = async (receiver: ServiceBusSessionReceiver, messages: ServiceBusReceivedMessage[]) => {
+    const apply = async (receiver: ServiceBusReceiver, messages: ServiceBusReceivedMessage[]) => {
       const operations: OperationInput[] = messages.map((message) => {
         // The SDK has parsed the JSON body already (its default).
         const doc = message.body as Record<string, unknown>;
@@ -68,29 +60,20 @@ export async function runFloorPipeline(count: number, stack: StackHandle): Promi
       for (let index = 0; index < messages.length; index++) reachedAt.push(now);
     };
 
-    const receiveWorker = async (): Promise<void> => {
-      while (reachedAt.length < count) {
-        let receiver: ServiceBusSessionReceiver;
-        try {
-          receiver = await serviceBus.acceptNextSession(TOPIC, SUBSCRIPTION);
-        } catch (error) {
-          if (isServiceBusError(error) && error.code === 'ServiceTimeout') continue;
-          throw error;
+    const receiveLoop = async (): Promise<void> => {
+      const receiver = serviceBus.createReceiver(TOPIC, SUBSCRIPTION, { maxAutoLockRenewalDurationInMs: 0 });
+      const inbox = new Inbox(receiver, RECEIVE_BATCH);
+      try {
+        while (reachedAt.length < count) {
+          const messages = await inbox.receive(RECEIVE_BATCH, RECEIVE_WAIT_MS, neverAborted);
+          if (messages.length > 0) await apply(receiver, messages);
         }
-        const inbox = new SessionInbox(receiver, RECEIVE_BATCH);
-        try {
-          for (;;) {
-            const messages = await inbox.receive(RECEIVE_BATCH, SESSION_IDLE_MS, neverAborted);
-            if (messages.length === 0) break;
-            await apply(receiver, messages);
-          }
-        } finally {
-          await inbox.close();
-          await receiver.close();
-        }
+      } finally {
+        await inbox.close();
+        await receiver.close();
       }
     };
-    const receivers = Promise.all(Array.from({ length: SESSION_BUCKETS }, receiveWorker));
+    const receivers = receiveLoop();
 
     const sender = serviceBus.createSender(TOPIC);
     await forEachChangeFeedPage(source, count, RECEIVE_BATCH, async (documents) => {

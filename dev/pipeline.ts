@@ -47,7 +47,8 @@ export interface ExternalStackPipelineOptions extends Omit<PipelineOptions, 'sta
 }
 
 /** The monitored container must exist before its trigger starts, as in Azure. */
-async function ensureSourceContainer(cosmos: CosmosClient, settings: Record<string, string>): Promise<void> {
+/** Creates the source containers the settings name, as a deployment has them before the trigger starts. */
+export async function ensureSourceContainer(cosmos: CosmosClient, settings: Record<string, string>): Promise<void> {
   const sources = JSON.parse(settings['COSMOS_SYNC_SOURCES'] ?? '[]') as {
     database: string;
     container: string;

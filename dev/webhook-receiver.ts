@@ -45,6 +45,8 @@ export interface WebhookReceiver {
   readonly state: Map<string, StoredState>;
   read(event: Pick<ChangeEvent, 'source' | 'documentId' | 'partitionKey'>): StoredState | undefined;
   readonly requests: ReceivedRequest[];
+  /** Every valid event of every accepted request, in the order they arrived: what per-key order checks read. */
+  readonly arrivals: { key: string; lsn: number }[];
   /** Most requests ever handled at the same time. */
   readonly peakConcurrency: number;
   /** Latency added to every processed request. */
@@ -70,6 +72,7 @@ export async function startWebhookReceiver(options: ReceiverOptions): Promise<We
   const now = options.now ?? Date.now;
   const state = new Map<string, StoredState>();
   const requests: ReceivedRequest[] = [];
+  const arrivals: { key: string; lsn: number }[] = [];
   const refused = new Map<string, number>();
   const scripted: ScriptedResponse[] = [];
   const sockets = new Set<Socket>();
@@ -120,6 +123,7 @@ export async function startWebhookReceiver(options: ReceiverOptions): Promise<We
     const bad = parsed.events.find((event) => refused.has(event.documentId));
     if (bad)
       return { status: refused.get(bad.documentId) as number, body: { error: `${bad.documentId} refused` }, ids };
+    for (const event of parsed.events) arrivals.push({ key: documentKey(event), lsn: event.version.lsn });
     const results = parsed.events.map((event) => ({ eventId: event.eventId, status: apply(event) }));
     return { status: 200, body: { results }, ids };
   };
@@ -172,6 +176,7 @@ export async function startWebhookReceiver(options: ReceiverOptions): Promise<We
     state,
     read: (event) => state.get(documentKey(event)),
     requests,
+    arrivals,
     get peakConcurrency() {
       return peak;
     },

@@ -16,13 +16,15 @@ export interface HostSettings {
     maxBatchWaitTimeMs: number;
     /** How long a session may stay empty before its receiver is closed so another session gets a turn. */
     sessionIdleTimeoutMs: number;
+    /** `clientRetryOptions.tryTimeout`: how long one operation (a receive without a wait of its own) may take. */
+    tryTimeoutMs: number;
     autoCompleteMessages: boolean;
     maxAutoLockRenewalDurationMs: number;
   };
 }
 
-/** Azure leaves the session idle timeout to the client's operation timeout (a minute); locally, turns come faster. */
-export const LOCAL_SESSION_IDLE_TIMEOUT_MS = 1000;
+/** The Service Bus SDK's default operation timeout (`ServiceBusRetryOptions.TryTimeout`), a minute. */
+const TRY_TIMEOUT_DEFAULT_MS = 60_000;
 
 /** The Service Bus extension's default `maxBatchWaitTime`. */
 const MAX_BATCH_WAIT_DEFAULT_MS = 30_000;
@@ -73,6 +75,12 @@ export function readHostSettings(hostJson: unknown): HostSettings {
     what('maxBatchWaitTime'),
     MAX_BATCH_WAIT_DEFAULT_MS,
   );
+  const clientRetryOptions = section(serviceBus, 'clientRetryOptions');
+  const tryTimeoutMs = requireDurationMs(
+    setting(clientRetryOptions, 'tryTimeout'),
+    what('clientRetryOptions.tryTimeout'),
+    TRY_TIMEOUT_DEFAULT_MS,
+  );
   return {
     http: { routePrefix: (routePrefix ?? 'api').replace(/^\/+|\/+$/g, '') },
     serviceBus: {
@@ -81,11 +89,13 @@ export function readHostSettings(hostJson: unknown): HostSettings {
       maxMessageBatchSize,
       minMessageBatchSize,
       maxBatchWaitTimeMs,
+      // Unset, the session idle timeout is the operation timeout, as in the SDK's receivers and processors.
       sessionIdleTimeoutMs: requireDurationMs(
         setting(serviceBus, 'sessionIdleTimeout'),
         what('sessionIdleTimeout'),
-        LOCAL_SESSION_IDLE_TIMEOUT_MS,
+        tryTimeoutMs,
       ),
+      tryTimeoutMs,
       autoCompleteMessages: autoComplete ?? true,
       maxAutoLockRenewalDurationMs: requireDurationMs(
         setting(serviceBus, 'maxAutoLockRenewalDuration'),

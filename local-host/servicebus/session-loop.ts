@@ -1,91 +1,42 @@
 /**
- * The session receive loop: up to `maxConcurrentSessions` workers each accept the next available session, receive
- * batches from it (the whole batch to a `many` function; one message at a time, in order, to a `one` function) and
- * close the session once it has been empty for the idle timeout, so other sessions get a turn.
+ * Single dispatch on a session-enabled entity (`cardinality: 'one'`, `isSessionsEnabled: true`), as the extension
+ * runs it on the SDK's session processor (`Listeners/ServiceBusListener.cs`, `ProcessSessionMessageAsync`;
+ * `Config/ServiceBusOptions.cs`, `ToSessionProcessorOptions`): up to `maxConcurrentSessions` sessions at once, one
+ * message at a time within a session (`MaxConcurrentCallsPerSession` 1), so each session's messages are handled in
+ * order; the session lock is renewed for up to `maxAutoLockRenewalDuration`; a session is released once no message
+ * came for `sessionIdleTimeout`, and the worker accepts the next available one.
  */
-import { isServiceBusError, type ServiceBusReceivedMessage, type ServiceBusSessionReceiver } from '@azure/service-bus';
-import { sleep, withChildSignal } from '../lifecycle.js';
+import type { ServiceBusSessionReceiver } from '@azure/service-bus';
 import { dispatch } from './dispatch.js';
-import { SessionInbox } from './session-inbox.js';
-import { ERROR_PAUSE_MS, isAbort, receiverOptions, type LoopDeps } from './loop-deps.js';
+import { Inbox } from './inbox.js';
+import { acceptNextSession, isAbort, type LoopDeps } from './loop-deps.js';
 
-/** A session receiver, or why there is none: no session in time (`idle`) or a failure (`failed`, logged). */
-async function acceptNextSession(deps: LoopDeps): Promise<ServiceBusSessionReceiver | 'idle' | 'failed'> {
-  const { client } = deps;
-  const { entity } = deps.options;
-  try {
-    return await withChildSignal(deps.signal, (abortSignal) => {
-      const options = { ...receiverOptions(deps), abortSignal };
-      return 'queueName' in entity
-        ? client.acceptNextSession(entity.queueName, options)
-        : client.acceptNextSession(entity.topicName, entity.subscriptionName, options);
-    });
-  } catch (error) {
-    // No session became available in time: expected when the entity is empty, try again.
-    if (isAbort(error, deps.signal) || (isServiceBusError(error) && error.code === 'ServiceTimeout')) return 'idle';
-    deps.log.error('servicebus.accept_session_failed', { error });
-    await sleep(ERROR_PAUSE_MS, deps.signal);
-    return 'failed';
-  }
-}
-
-/**
- * Receives from one session until it is idle (nothing for `sessionIdleTimeout`). A `many` function gets
- * batches as the Service Bus extension's batch loop forms them: each receive's messages; or, with
- * `minMessageBatchSize` above 1, messages held until that many are there, until `maxBatchWaitTime` has passed since
- * holding began, or until the session goes idle (then what is held goes out before the session closes).
- */
+/** Hands the session's messages to the function one by one until the session goes idle or the host stops. */
 async function drainSession(deps: LoopDeps, receiver: ServiceBusSessionReceiver): Promise<void> {
   const log = deps.log.child({ sessionId: receiver.sessionId });
-  const settings = deps.host.serviceBus;
-  const batchSize = deps.options.many ? settings.maxMessageBatchSize : 1;
-  const minimum = deps.options.many ? settings.minMessageBatchSize : 1;
-  const inbox = new SessionInbox(receiver, batchSize);
-  const held: ServiceBusReceivedMessage[] = [];
-  let holdUntil = Number.POSITIVE_INFINITY;
+  const inbox = new Inbox(receiver, 1);
   log.debug('servicebus.session.accepted');
-  /** Hands `count` held messages to the function. */
-  const dispatchHeld = async (count: number): Promise<void> => {
-    const taken = held.splice(0, count);
-    holdUntil = held.length > 0 ? Date.now() + settings.maxBatchWaitTimeMs : Number.POSITIVE_INFINITY;
-    for (const batch of deps.options.many ? [taken] : taken.map((message) => [message])) {
-      await dispatch(deps.registration, deps.options, receiver, deps.client.fullyQualifiedNamespace, batch, log);
-    }
-  };
   try {
     while (!deps.signal.aborted) {
-      const waitMs = Math.min(settings.sessionIdleTimeoutMs, holdUntil - Date.now());
-      let messages: ServiceBusReceivedMessage[];
+      let messages;
       try {
-        messages = await inbox.receive(batchSize, waitMs, deps.signal);
+        messages = await inbox.receive(1, deps.host.serviceBus.sessionIdleTimeoutMs, deps.signal);
       } catch (error) {
         if (!isAbort(error, deps.signal)) log.error('servicebus.receive_failed', { error });
         return;
       }
-      // Stopping: what is held goes back to the entity when the session closes, as it would after a crash.
-      if (deps.signal.aborted) return;
-      if (messages.length === 0) {
-        const idle = Date.now() < holdUntil;
-        if (held.length > 0) await dispatchHeld(held.length);
-        if (idle) return; // Give other sessions a turn.
-        continue;
-      }
-      if (held.length === 0) holdUntil = Date.now() + settings.maxBatchWaitTimeMs;
-      held.push(...messages);
-      if (held.length >= minimum) await dispatchHeld(batchSize);
+      if (deps.signal.aborted || messages.length === 0) return;
+      await dispatch(deps.registration, deps.options, receiver, deps.client.fullyQualifiedNamespace, messages, log);
     }
   } finally {
     await inbox.close();
   }
 }
 
-/**
- * One session at a time. Each accept waits at most the client's operation timeout (the trigger bounds it), because
- * the SDK does not give up a pending accept when the stop signal fires; stopping waits for it.
- */
+/** One of the processor's `maxConcurrentSessions` workers. */
 export async function runSessionWorker(deps: LoopDeps): Promise<void> {
   while (!deps.signal.aborted) {
-    const receiver = await acceptNextSession(deps);
+    const receiver = await acceptNextSession(deps, deps.host.serviceBus.maxAutoLockRenewalDurationMs);
     if (typeof receiver === 'string') continue;
     try {
       await drainSession(deps, receiver);

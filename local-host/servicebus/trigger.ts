@@ -10,7 +10,8 @@ import { connectionString } from '../settings.js';
 import type { RunningTrigger, TriggerContext } from '../trigger-context.js';
 import { parseServiceBusTriggerOptions } from './options.js';
 import { receiverOptions, type LoopDeps } from './loop-deps.js';
-import { runBatchReceiver, runStreamingReceiver } from './receive-loops.js';
+import { runBatchLoop } from './batch-loop.js';
+import { runStreamingReceiver } from './receive-loops.js';
 import { runSessionWorker } from './session-loop.js';
 
 /**
@@ -51,7 +52,10 @@ export async function startServiceBusTrigger(context: TriggerContext): Promise<R
     signal: lifecycle.signal,
   };
   const crashed = (error: unknown): void => context.log.error('servicebus.loop.crashed', { error });
-  if (options.sessions) {
+  if (options.many) {
+    // Batch functions: one receive loop per function per instance (ServiceBusListener.RunBatchReceiveLoopAsync).
+    lifecycle.spawn(() => runBatchLoop(deps), crashed);
+  } else if (options.sessions) {
     for (let worker = 0; worker < context.host.serviceBus.maxConcurrentSessions; worker += 1) {
       lifecycle.spawn(() => runSessionWorker(deps), crashed);
     }
@@ -63,7 +67,7 @@ export async function startServiceBusTrigger(context: TriggerContext): Promise<R
         : client.createReceiver(entity.topicName, entity.subscriptionName, receiverOptions(deps));
     lifecycle.spawn(async () => {
       try {
-        await (options.many ? runBatchReceiver(deps, receiver) : runStreamingReceiver(deps, receiver));
+        await runStreamingReceiver(deps, receiver);
       } finally {
         await receiver.close();
       }

@@ -14,4 +14,12 @@ export const targetCommonFields = {
     .describe('Unique name of the target; used in function names, state rows and metrics'),
   subscription: z.string().min(1).describe('Service Bus subscription (on the events topic) this target reads'),
   sources: z.array(z.string()).optional().describe('Only events from these sources are applied; default all'),
+  ordered: z
+    .boolean()
+    .default(false)
+    .describe(
+      'true: the events of one partition key reach the target one at a time and in order (its subscription must ' +
+        'require sessions); false: batches from a subscription without sessions, shared by every instance (the ' +
+        'version guard makes the order irrelevant for targets that keep versions)',
+    ),
 };

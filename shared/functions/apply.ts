@@ -2,11 +2,18 @@
  * The subscriber function of one target: trigger options and handler. `functions/apply-changes.ts` only registers
  * what this builds, one function per configured target.
  *
- * The trigger uses the generally available Service Bus binding: `cardinality: 'many'` with `dataType: 'binary'`, so
- * the host hands over the bodies as bytes (no Json.NET round trip that would reformat dates inside documents, and no
- * binding failure for a body that is not JSON), the message properties come in the trigger metadata, and the host
- * completes the batch when the handler returns and abandons it when the handler throws. Why not the SDK binding
- * (`sdkBinding: true`) with per-message settlement: docs/local-host.md, "Subscriber binding".
+ * The trigger uses the generally available Service Bus binding with `dataType: 'binary'`, so the host hands over the
+ * bodies as bytes (no Json.NET round trip that would reformat dates inside documents, and no binding failure for a
+ * body that is not JSON), the message properties come in the trigger metadata, and the host completes what it handed
+ * over when the handler returns and abandons it when the handler throws. Why not the SDK binding: docs/local-host.md,
+ * "Subscriber binding". How the two shapes below behave in Azure, and why: README, "How it works".
+ *
+ * - Unordered targets (the default): batches (`cardinality: 'many'`) from a subscription without sessions. Every
+ *   instance's batch loop competes for the same messages, so scale-out is what makes them fast; the version guard
+ *   makes the order of arrival irrelevant.
+ * - Ordered targets: single dispatch on a session subscription, so the host's session processor runs up to
+ *   `maxConcurrentSessions` sessions (partition-key buckets) at once per instance, one message at a time within each,
+ *   renewing the session lock: every bucket keeps moving and each key's events arrive in order.
  */
 import type { InvocationContext, ServiceBusTopicFunctionOptions } from '@azure/functions';
 import { SERVICE_BUS_CONNECTION, type AppConfig } from '../config/load.js';
@@ -33,7 +40,7 @@ export function createApplyHandler(config: AppConfig, target: TargetConfig, deps
       invocationId: context.invocationId,
       target: target.name,
     });
-    const deliveries = deliveriesOf(bodies, context.triggerMetadata);
+    const deliveries = deliveriesOf(bodies, context.triggerMetadata, target.ordered ? 'one' : 'many');
     const { target: instance, recorder, poison } = deps();
     await processBatch({ target: instance, recorder, poison, logger, sources: target.sources }, deliveries);
   };
@@ -68,8 +75,8 @@ export function applyFunctionOptions(
     connection: SERVICE_BUS_CONNECTION,
     topicName: config.settings.COSMOS_SYNC_TOPIC,
     subscriptionName: target.subscription,
-    isSessionsEnabled: true,
-    cardinality: 'many',
+    isSessionsEnabled: target.ordered,
+    cardinality: target.ordered ? 'one' : 'many',
     dataType: 'binary',
     autoCompleteMessages: true,
     handler: createApplyHandler(config, target, deps),

@@ -1,8 +1,9 @@
 /**
  * The messages of one subscriber invocation, as the generally available Service Bus binding delivers them to a
- * Node.js function with `cardinality: 'many'` and `dataType: 'binary'`: the bodies as a Buffer array (the host sends
+ * Node.js function with `dataType: 'binary'`. With `cardinality: 'many'`: the bodies as a Buffer array (the host sends
  * `byte[][]` as collection bytes, untouched by Json.NET), and what is known about each message in the trigger metadata,
- * one array per property (`messageIdArray`, `deliveryCountArray`, ...).
+ * one array per property (`messageIdArray`, `deliveryCountArray`, ...). With `cardinality: 'one'`: one Buffer and the
+ * same properties without the `Array` suffix.
  *
  * The host drops null and empty entries from string arrays (`collectionString`), so `messageIdArray`,
  * `sessionIdArray` and `correlationIdArray` are used only when they have one entry per body; the JSON-encoded arrays
@@ -63,7 +64,29 @@ function bodyOf(value: unknown, index: number): Uint8Array {
   );
 }
 
-export function deliveriesOf(bodies: unknown, metadata: Metadata): Delivery[] {
+function singleDelivery(body: unknown, metadata: Metadata): Delivery {
+  if (!(body instanceof Uint8Array)) {
+    throw new DeliveryInputError(
+      `the message arrived as ${Array.isArray(body) ? 'an array' : body === null ? 'null' : typeof body}, not as ` +
+        "bytes: an ordered subscriber's trigger must bind with cardinality 'one' and dataType 'binary'",
+    );
+  }
+  const deliveryCount = metadata?.['deliveryCount'];
+  return {
+    body,
+    messageId: text(metadata?.['messageId']),
+    sessionId: text(metadata?.['sessionId']),
+    correlationId: text(metadata?.['correlationId']),
+    deliveryCount: typeof deliveryCount === 'number' ? deliveryCount : undefined,
+    enqueuedTimeUtc: utcDate(metadata?.['enqueuedTimeUtc']),
+    sequenceNumber: sequence(metadata?.['sequenceNumber']),
+  };
+}
+
+export type Cardinality = 'one' | 'many';
+
+export function deliveriesOf(bodies: unknown, metadata: Metadata, cardinality: Cardinality = 'many'): Delivery[] {
+  if (cardinality === 'one') return [singleDelivery(bodies, metadata)];
   if (!Array.isArray(bodies)) {
     throw new DeliveryInputError(
       `the trigger delivered ${bodies === null ? 'null' : typeof bodies} instead of an array of message bodies: the ` +

@@ -6,25 +6,24 @@ interface EmulatorConfig {
   UserConfig: { Namespaces: { Topics: { Name: string; Subscriptions: unknown[] }[] }[] };
 }
 
-/** The default entities plus `audit`, a session subscription that sees every event, for order checks. */
-export function configWithAuditSubscription(): EmulatorConfig {
+/** The default entities plus one subscription that sees every event, with the given properties. */
+export function configWithSubscription(name: string, properties: Record<string, unknown>): EmulatorConfig {
   const config = JSON.parse(
     readFileSync(new URL('../../local-stack/servicebus/servicebus.config.json', import.meta.url), 'utf8'),
   ) as EmulatorConfig;
   const topic = config.UserConfig.Namespaces[0]?.Topics.find((candidate) => candidate.Name === 'cosmos-sync-events');
   if (!topic) throw new Error('the default broker config has no cosmos-sync-events topic');
   topic.Subscriptions.push({
-    Name: 'audit',
-    Properties: {
-      RequiresSession: true,
-      MaxDeliveryCount: 10,
-      LockDuration: 'PT1M',
-      DeadLetteringOnMessageExpiration: false,
-    },
+    Name: name,
+    Properties: { MaxDeliveryCount: 10, LockDuration: 'PT1M', DeadLetteringOnMessageExpiration: false, ...properties },
     Rules: [{ Name: 'all', Properties: { FilterType: 'Sql', SqlFilter: { SqlExpression: '1=1' } } }],
   });
   return config;
 }
+
+/** The default entities plus `audit`, a session subscription that sees every event, for order checks. */
+export const configWithAuditSubscription = (): EmulatorConfig =>
+  configWithSubscription('audit', { RequiresSession: true });
 
 export async function eventually<T>(
   probe: () => Promise<T | undefined>,

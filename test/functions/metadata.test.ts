@@ -37,9 +37,20 @@ const SOURCES = [
   },
 ];
 
+/** The sample's unordered Cosmos DB target, and an ordered webhook target. */
+const TARGETS = [
+  ...(JSON.parse(sample['COSMOS_SYNC_TARGETS'] ?? '[]') as unknown[]),
+  { name: 'hook', type: 'webhook', subscription: 'webhook-target', url: 'https://hooks.example.com/x', ordered: true },
+];
+
 const app = await loadFunctionApp({
   directory: root('functions'),
-  settings: { ...sample, COSMOS_SYNC_SOURCES: JSON.stringify(SOURCES) },
+  settings: {
+    ...sample,
+    COSMOS_SYNC_SOURCES: JSON.stringify(SOURCES),
+    COSMOS_SYNC_TARGETS: JSON.stringify(TARGETS),
+    COSMOS_SYNC_WEBHOOK_SECRET: 'x'.repeat(40),
+  },
 });
 
 /**
@@ -127,6 +138,7 @@ describe('function metadata as the host indexes it', () => {
   it('matches the snapshot: one subscriber per target, one publisher per source, the timer and the HTTP API', () => {
     expect(app.registrations.map(indexed)).toEqual([
       {
+        // Unordered: batches from a subscription without sessions.
         name: 'apply-orders-copy',
         bindings: [
           {
@@ -136,8 +148,28 @@ describe('function metadata as the host indexes it', () => {
             connection: 'ServiceBus',
             topicName: 'cosmos-sync-events',
             subscriptionName: 'cosmos-target',
-            isSessionsEnabled: true,
+            isSessionsEnabled: false,
             cardinality: 'many',
+            dataType: 'binary',
+            autoCompleteMessages: true,
+            properties: noDeferral,
+          },
+        ],
+        retryOptions: undefined,
+      },
+      {
+        // Ordered: single dispatch on a session subscription.
+        name: 'apply-hook',
+        bindings: [
+          {
+            name: 'serviceBusTrigger<hash>',
+            type: 'serviceBusTrigger',
+            direction: 'in',
+            connection: 'ServiceBus',
+            topicName: 'cosmos-sync-events',
+            subscriptionName: 'webhook-target',
+            isSessionsEnabled: true,
+            cardinality: 'one',
             dataType: 'binary',
             autoCompleteMessages: true,
             properties: noDeferral,

@@ -54,8 +54,9 @@ describe('loadEmulatorConfig', () => {
       requiresDuplicateDetection: true,
       duplicateDetectionHistoryTimeWindowMs: 600_000,
     });
+    // Store targets need no order (the version guard): their subscriptions have no sessions.
     expect(topic?.subscriptions[0]?.settings).toMatchObject({
-      requiresSession: true,
+      requiresSession: false,
       maxDeliveryCount: 10,
       deadLetteringOnMessageExpiration: true,
     });

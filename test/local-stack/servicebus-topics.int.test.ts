@@ -221,7 +221,7 @@ describe("the project's default entities file", () => {
       expect(broker.counts.namespaceName()).toBe('sbemulatorns');
       expect(broker.counts.topicNames()).toEqual(['cosmos-sync-events']);
       expect(broker.counts.subscriptionProperties('cosmos-sync-events', 'cosmos-target')).toMatchObject({
-        requiresSession: true,
+        requiresSession: false,
         lockDurationMs: 60_000,
         maxDeliveryCount: 10,
       });

@@ -65,8 +65,8 @@ describe('readBacklogs against the local broker', () => {
     );
     await scheduler.close();
 
-    // Dead-letter three from one subscription through a session receiver, as the subscriber does with poison messages.
-    const receiver = await client.acceptSession(TOPIC, 'postgres-target', session);
+    // Dead-letter three from one subscription (store targets' subscriptions have no sessions).
+    const receiver = client.createReceiver(TOPIC, 'postgres-target');
     const received = await receiver.receiveMessages(3, { maxWaitTimeInMs: 5_000 });
     expect(received).toHaveLength(3);
     for (const message of received) {

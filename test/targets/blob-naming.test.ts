@@ -97,6 +97,7 @@ describe('blob target config', () => {
   it('fills safe defaults', () => {
     expect(blobTargetSchema.parse(base)).toEqual({
       ...base,
+      ordered: false,
       connection: 'AzureWebJobsStorage',
       mode: 'latest',
       prefix: '',

@@ -9,6 +9,7 @@ describe('webhook target config', () => {
   it('fills safe defaults', () => {
     expect(webhookTargetSchema.parse({ ...base, url: 'https://hooks.example.com/x' })).toEqual({
       ...base,
+      ordered: false,
       url: 'https://hooks.example.com/x',
       secretSetting: 'COSMOS_SYNC_WEBHOOK_SECRET',
       timeoutMs: 10_000,

@@ -79,4 +79,25 @@ describe('deliveriesOf', () => {
     expect(() => deliveriesOf(input, metadata())).toThrow(message);
     expect(() => deliveriesOf(input, metadata())).toThrow(/dataType 'binary'/);
   });
+
+  it('reads one message of single dispatch (an ordered target): one body, properties without the Array suffix', () => {
+    const [only, ...rest] = deliveriesOf(
+      Buffer.from('{"a":1}'),
+      {
+        messageId: 'm1',
+        sessionId: 'bucket-03',
+        deliveryCount: 2,
+        enqueuedTimeUtc: '2026-12-04T10:00:00.5',
+        sequenceNumber: 42,
+      },
+      'one',
+    );
+    expect(rest).toEqual([]);
+    expect(only).toMatchObject({ messageId: 'm1', sessionId: 'bucket-03', deliveryCount: 2, sequenceNumber: '42' });
+    expect(only?.enqueuedTimeUtc?.toISOString()).toBe('2026-12-04T10:00:00.500Z');
+  });
+
+  it('refuses a batch where single dispatch was expected, naming the binding to fix', () => {
+    expect(() => deliveriesOf([Buffer.from('x')], {}, 'one')).toThrow(/arrived as an array.*cardinality 'one'/);
+  });
 });

@@ -1,17 +1,18 @@
 /**
- * One accepted session's messages, received the way the Functions host receives them. The host (.NET) asks its
- * receive link for up to `max` messages, waits up to the idle timeout for the first, then at most
- * `BATCH_FLUSH_MS` for more (the .NET SDK's batch wait); credit the link was given stays on it between receives, so
- * messages published while the function runs are already there for the next receive.
+ * A receiver's messages, received the way the Functions host's .NET receiver does (`ReceiveMessagesAsync`): up to
+ * `max` messages, waiting up to a maximum time for the first, then at most `BATCH_FLUSH_MS` for more (the .NET SDK's
+ * batch wait); credit the link was given stays on it between receives, so messages published while the function runs
+ * are already there for the next receive (and their locks are already running, as with the .NET link's credit).
  *
  * This sits on the JS SDK's streaming receiver rather than on `receiveMessages`, because in @azure/service-bus
  * 7.9.5 a `receiveMessages` that does not fill up waits a fixed second after its first message and then drains the
  * link; a drain the SDK does not see answered within 200 ms (locally the event loop is shared with the functions, so
- * a busy batch is enough) makes it close the link, which loses the session lock and with it the batch's settlement.
- * The streaming receiver never drains while receiving: every message it delivers is held here until a receive hands
- * it out, and its credit goes back to the link at the next receive, so at most `credit` messages wait here.
+ * a busy batch is enough) makes it close the link, which for a session loses the session lock and with it the
+ * batch's settlement. The streaming receiver never drains while receiving: every message it delivers is held here
+ * until a receive hands it out, and its credit goes back to the link at the next receive, so at most `credit`
+ * messages wait here.
  */
-import type { ServiceBusReceivedMessage, ServiceBusSessionReceiver } from '@azure/service-bus';
+import type { ServiceBusReceivedMessage, ServiceBusReceiver } from '@azure/service-bus';
 
 /** How long a receive waits for more once it has a message: the .NET SDK's batch wait (AmqpReceiver). */
 export const BATCH_FLUSH_MS = 20;
@@ -22,7 +23,7 @@ interface Held {
   release: () => void;
 }
 
-export class SessionInbox {
+export class Inbox {
   readonly #waiting: Held[] = [];
   #handedOut: Held[] = [];
   #firstWaitingSince = 0;
@@ -30,7 +31,7 @@ export class SessionInbox {
   #wake: (() => void) | undefined;
   readonly #subscription: { close(): Promise<void> };
 
-  constructor(receiver: ServiceBusSessionReceiver, credit: number) {
+  constructor(receiver: Pick<ServiceBusReceiver, 'subscribe'>, credit: number) {
     this.#subscription = receiver.subscribe(
       {
         processMessage: (message) =>
@@ -41,6 +42,7 @@ export class SessionInbox {
           }),
         processError: async ({ error }) => {
           // A session receiver does not recover (the SDK does not re-attach session links): the session is over.
+          // A plain receiver's link does recover, but the loop closes and replaces it, as after any receive error.
           this.#failure ??= { error };
           this.#wake?.();
         },
@@ -68,8 +70,8 @@ export class SessionInbox {
   }
 
   /**
-   * Stops receiving. Messages still waiting here were never handed out: they stay locked by the session until its
-   * receiver is closed, which gives them back to the entity.
+   * Stops receiving. Messages still waiting here were never handed out: they stay locked until the receiver is
+   * closed (a session's) or their locks expire (a plain receiver's), and then go back to the entity.
    */
   async close(): Promise<void> {
     this.#giveCreditBack();
