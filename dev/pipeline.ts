@@ -11,6 +11,7 @@ import {
   type LocalStackSettings,
 } from '../local-stack/stack.js';
 import { startLocalHost, type HostLogLine, type LocalHost } from '../local-host/index.js';
+import { startInstances, type LocalInstances } from '../local-host/instances.js';
 import { FUNCTIONS_DIR, readHostJson, sampleAppSettings, type SampleOptions } from './sample-app.js';
 
 /** A stack someone else runs (another process, for benchmarks): only its settings are known here. */
@@ -22,6 +23,8 @@ export interface ExternalStack {
 export interface LocalPipeline<Stack extends ExternalStack = LocalStack> {
   stack: Stack;
   host: LocalHost;
+  /** The instances beyond the in-process host (`instances` above 1), each a process of its own. */
+  extraInstances: LocalInstances | undefined;
   settings: Record<string, string>;
   cosmos: CosmosClient;
   close(): Promise<void>;
@@ -36,6 +39,21 @@ export interface PipelineOptions {
   adjustSettings?: (settings: Record<string, string>, stack: LocalStack) => Promise<Record<string, string>>;
   /** Runs once the source containers exist, before the functions start (benchmarks pre-fill the source here). */
   beforeHost?: (cosmos: CosmosClient) => Promise<void>;
+  /**
+   * Instances of the app: the in-process host plus `instances - 1` processes of their own, which share the stack as
+   * Azure's instances share the namespace and the leases. Default: `COSMOS_SYNC_LOCAL_INSTANCES`, else 1.
+   */
+  instances?: number;
+}
+
+/** The instance count from the options or `COSMOS_SYNC_LOCAL_INSTANCES`; a bad value is an error naming it. */
+export function instanceCount(requested: number | undefined, env = process.env): number {
+  const text = env['COSMOS_SYNC_LOCAL_INSTANCES'];
+  const count = requested ?? (text === undefined || text === '' ? 1 : Number(text));
+  if (!Number.isInteger(count) || count < 1 || count > 16) {
+    throw new RangeError(`instances: expected a whole number from 1 to 16, got ${requested ?? JSON.stringify(text)}`);
+  }
+  return count;
 }
 
 /**
@@ -105,6 +123,7 @@ async function startOnStack<Stack extends ExternalStack>(
     );
     await ensureSourceContainer(cosmos, settings);
     await options.beforeHost?.(cosmos);
+    const count = instanceCount(options.instances);
     const host = await startLocalHost({
       directory: FUNCTIONS_DIR,
       settings,
@@ -112,15 +131,32 @@ async function startOnStack<Stack extends ExternalStack>(
       httpPort: options.httpPort ?? 0,
       ...(options.log ? { log: options.log } : {}),
     });
+    const log = options.log ?? (() => undefined);
+    const extraInstances =
+      count > 1
+        ? await startInstances(count - 1, {
+            directory: FUNCTIONS_DIR,
+            settings,
+            hostJson: readHostJson(),
+            httpPort: 0,
+            // Numbered after the in-process host, which is instance 1.
+            log: (line) => log({ ...line, instance: Number(line['instance']) + 1 }),
+          }).catch(async (error: unknown) => {
+            await host.close();
+            throw error;
+          })
+        : undefined;
     let closing: Promise<void> | undefined;
     return {
       stack,
       host,
+      extraInstances,
       settings,
       cosmos,
       close: () =>
         (closing ??= (async () => {
           try {
+            await extraInstances?.close();
             await host.close();
           } finally {
             cosmos.dispose();

@@ -31,8 +31,15 @@ function printLine(line: HostLogLine, json: boolean): void {
   );
 }
 
+/** `--instances N`: run N instances of the app (the first in this process), as Azure scales out. */
+function instancesArgument(argv: readonly string[]): number | undefined {
+  const at = argv.indexOf('--instances');
+  return at < 0 ? undefined : Number(argv[at + 1]);
+}
+
 async function main(): Promise<void> {
   const json = process.argv.includes('--json');
+  const instances = instancesArgument(process.argv);
   console.error('starting the local stack (Cosmos DB, Service Bus, Azurite) and the local Functions host...');
   const pipeline = await startLocalPipeline({
     stack: {
@@ -44,6 +51,7 @@ async function main(): Promise<void> {
       tablePort: DEFAULT_PORTS.table,
     },
     httpPort: 7071,
+    ...(instances !== undefined ? { instances } : {}),
     log: (line) => printLine(line, json),
   });
   const { settings } = pipeline.stack;

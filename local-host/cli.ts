@@ -2,12 +2,15 @@
  * `npx tsx local-host/cli.ts`: runs a folder of function files (default `functions/`) with the app settings of a
  * local.settings.json (Functions format: `{ "IsEncrypted": false, "Values": { ... } }`), until Ctrl-C. Log lines are
  * JSON on stdout. `--set NAME=VALUE` overrides or adds settings, e.g. the local stack's connection strings.
+ * `--instances N` runs N instances in processes of their own; `--autoscale MAX` scales between 1 and MAX instances by
+ * the Service Bus target-based rule (docs/local-host.md, "Instances and scaling").
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { startLocalHost, type LocalHost } from './index.js';
+import { startLocalHost } from './index.js';
 import { createHostLogger, errorFields, stdoutSink } from './log.js';
+import { startScaledOut } from './scale-out.js';
 
 export interface LocalSettingsFile {
   values: Record<string, string>;
@@ -51,6 +54,13 @@ function parsePort(value: string): number {
   return port;
 }
 
+function parseCount(value: string): number {
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 1 || count > 64)
+    throw new InvalidArgumentError(`expected a whole number from 1 to 64, got "${value}"`);
+  return count;
+}
+
 function collectSetting(value: string, previous: Record<string, string>): Record<string, string> {
   const at = value.indexOf('=');
   if (at < 1) throw new InvalidArgumentError(`expected NAME=VALUE, got "${value}"`);
@@ -64,6 +74,8 @@ interface CliOptions {
   hostJson: string;
   port?: number;
   set: Record<string, string>;
+  instances?: number;
+  autoscale?: number;
 }
 
 export function buildCommand(): Command {
@@ -74,10 +86,12 @@ export function buildCommand(): Command {
     .option('--settings <file>', 'local.settings.json with the app settings', 'local.settings.json')
     .option('--host-json <file>', 'host.json (read if it exists)', 'host.json')
     .option('--port <port>', 'HTTP port for HTTP functions (default: Host.LocalHttpPort or 7071)', parsePort)
-    .option('--set <name=value>', 'add or override an app setting (repeatable)', collectSetting, {});
+    .option('--set <name=value>', 'add or override an app setting (repeatable)', collectSetting, {})
+    .option('--instances <n>', 'run this many instances, each in a process of its own', parseCount)
+    .option('--autoscale <max>', 'scale between 1 and max instances by the Service Bus target-based rule', parseCount);
 }
 
-export async function main(argv: string[]): Promise<LocalHost> {
+export async function main(argv: string[]): Promise<{ close(): Promise<void> }> {
   const options = buildCommand().parse(argv).opts<CliOptions>();
   const log = createHostLogger(stdoutSink);
   const settingsPath = resolve(options.settings);
@@ -85,12 +99,21 @@ export async function main(argv: string[]): Promise<LocalHost> {
   if (!existsSync(settingsPath)) log.warn('cli.no_settings_file', { path: settingsPath });
   const hostJsonPath = resolve(options.hostJson);
   const hostJson: unknown = existsSync(hostJsonPath) ? JSON.parse(readFileSync(hostJsonPath, 'utf8')) : undefined;
-  const host = await startLocalHost({
+  const hostOptions = {
     ...(options.file ? { files: options.file } : { directory: options.functions }),
     settings: { ...settings.values, ...options.set },
     httpPort: options.port ?? settings.httpPort ?? 7071,
     hostJson,
-  });
+  };
+  const host =
+    options.instances !== undefined || options.autoscale !== undefined
+      ? await startScaledOut({
+          ...hostOptions,
+          ...(options.instances !== undefined ? { instances: options.instances } : {}),
+          ...(options.autoscale !== undefined ? { autoscaleMax: options.autoscale } : {}),
+          log: stdoutSink,
+        })
+      : await startLocalHost(hostOptions);
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) process.exit(130);
