@@ -33,4 +33,11 @@ export class Arrivals {
     }
     return undefined;
   }
+
+  /** Documents that arrived after `start`, and their rate per second up to the last arrival. */
+  after(start: number): { documents: number; perSecond: number | undefined } {
+    const documents = this.batches.filter(([at]) => at > start).reduce((sum, [, count]) => sum + count, 0);
+    const seconds = (this.last - start) / 1000;
+    return { documents, perSecond: documents > 0 && seconds > 0 ? documents / seconds : undefined };
+  }
 }

@@ -23,16 +23,24 @@ export function processCpuMs(pid: number): number | undefined {
 export class CpuMeter {
   private readonly own = process.cpuUsage();
   private readonly stackStart: number | undefined;
+  private readonly instanceStarts = new Map<number, number>();
 
   constructor(private readonly stackPid: number | undefined) {
     this.stackStart = stackPid === undefined ? undefined : processCpuMs(stackPid);
   }
 
+  /** Further app instances in processes of their own, counted from now with this process as the pipeline. */
+  addProcesses(pids: readonly number[]): void {
+    for (const pid of pids) this.instanceStarts.set(pid, processCpuMs(pid) ?? 0);
+  }
+
   read(): { ownMs: number; stackMs: number | undefined } {
     const own = process.cpuUsage(this.own);
     const stackNow = this.stackPid === undefined ? undefined : processCpuMs(this.stackPid);
+    let instancesMs = 0;
+    for (const [pid, start] of this.instanceStarts) instancesMs += (processCpuMs(pid) ?? start) - start;
     return {
-      ownMs: (own.user + own.system) / 1000,
+      ownMs: (own.user + own.system) / 1000 + instancesMs,
       stackMs: stackNow === undefined || this.stackStart === undefined ? undefined : stackNow - this.stackStart,
     };
   }

@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import type { Container } from '@azure/cosmos';
 import { startLocalStack, type LocalStackSettings } from '../local-stack/stack.js';
+import { benchServiceBusConfigFile } from './sessions-design/index.js';
 import { startStackProcess } from './stack-process.js';
 import { progress } from './support.js';
 
@@ -33,6 +34,13 @@ export interface Run {
   timerRuns: number;
   /** Set when the run was asked to switch metrics recording on or off. */
   metricsOn?: boolean;
+  /** Real pipeline: instances of the app, and the subscriber design. */
+  instances?: number;
+  design?: 'current' | 'sessions';
+  /** Real pipeline: seconds from the start until every instance ran. */
+  startUpSeconds?: number;
+  /** Real pipeline: documents per second from when every instance ran until the last arrival. */
+  rateOnceUp?: number;
 }
 
 /** Documents per second through the whole pipeline, start-up and batching delays included. */
@@ -80,16 +88,18 @@ export const layoutFromEnv = (): Layout =>
  * The stack for one run, closed after `work`. By default in a child process: in Azure, Cosmos DB and Service Bus are
  * separate services, so the servers must not share the pipeline's core (BENCH_STACK=in-process for one process).
  */
+/** Every benchmark stack has a session subscription beside each target's, for the earlier design's runs. */
 export async function withStack<T>(layout: Layout, work: (stack: StackHandle) => Promise<T>): Promise<T> {
+  const serviceBusConfig = benchServiceBusConfigFile();
   if (layout === 'in-process') {
-    const stack = await startLocalStack();
+    const stack = await startLocalStack({ serviceBusConfig });
     try {
       return await work({ settings: stack.settings, pid: undefined });
     } finally {
       await stack.close();
     }
   }
-  const stack = await startStackProcess();
+  const stack = await startStackProcess(process.cwd(), serviceBusConfig);
   try {
     return await work({ settings: stack.settings, pid: stack.pid });
   } finally {

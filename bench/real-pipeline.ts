@@ -16,6 +16,7 @@ import type { HostLogLine } from '../local-host/index.js';
 import { Arrivals } from './arrivals.js';
 import { CpuMeter } from './cpu-meter.js';
 import { benchDocuments, DATABASE, fillSource, SOURCE, TARGET, type Run, type StackHandle } from './pipeline-runs.js';
+import { SESSIONS_DESIGN_FILES, sessionsDesignHostJson, type Design } from './sessions-design/index.js';
 import { progress } from './support.js';
 
 /** The sample app's Cosmos DB target, whose `batch.settled` lines count arrivals. */
@@ -25,6 +26,10 @@ const TIMEOUT_MS = 600_000;
 export interface RealRunOptions {
   /** Changes to the sample app's settings (the metrics benchmark turns metrics on and off). */
   sample?: SampleOptions;
+  /** Instances of the app; the ones after the first run in processes of their own. Default 1. */
+  instances?: number;
+  /** The subscriber design: the current one, or the earlier one with sessions (bench/sessions-design). */
+  design?: Design;
 }
 
 /** A JSON log call of a function, which the host parsed into `data` (local-host/log.ts); undefined for other lines. */
@@ -55,16 +60,27 @@ export async function runRealPipeline(count: number, stack: StackHandle, options
       if (arrivals.count >= count) allArrived();
     }
   };
+  const design = options.design ?? 'current';
+  // The clock starts once the source is filled, before any instance starts: catch-up counts start-up. CPU is metered
+  // once every instance runs (a process's start-up, tsx compiling the app, is not the pipeline's work), per document
+  // that arrived from then on.
+  let started = 0;
   const pipeline = await startLocalPipeline({
     externalStack: stack.settings,
     ...(options.sample ? { sample: options.sample } : {}),
+    instances: options.instances ?? 1,
+    ...(design === 'sessions' ? { files: SESSIONS_DESIGN_FILES, hostJson: sessionsDesignHostJson() } : {}),
     log,
-    beforeHost: async (cosmos) => fillSource(cosmos.database(DATABASE).container(SOURCE), docs),
+    beforeHost: async (cosmos) => {
+      await fillSource(cosmos.database(DATABASE).container(SOURCE), docs);
+      started = Date.now();
+    },
   });
   try {
+    const allUp = Date.now();
     const meter = new CpuMeter(stack.pid);
-    const started = Date.now();
-    progress(`real pipeline: ${count} documents waiting in the source; host started`);
+    meter.addProcesses((pipeline.extraInstances?.instances ?? []).map((instance) => instance.pid));
+    progress(`real pipeline: ${count} documents waiting in the source; ${options.instances ?? 1} instance(s) started`);
     const reporter = setInterval(() => progress(`real pipeline: ${arrivals.count}/${count}`), 2_000);
     try {
       await withTimeout(done, TIMEOUT_MS, () => `real pipeline: only ${arrivals.count}/${count} documents arrived`);
@@ -72,6 +88,7 @@ export async function runRealPipeline(count: number, stack: StackHandle, options
       clearInterval(reporter);
     }
     const cpu = meter.read();
+    const afterAllUp = arrivals.after(allUp);
     await checkTarget(pipeline.cosmos.database(DATABASE).container(TARGET), docs);
     return {
       pipeline: 'real',
@@ -79,10 +96,14 @@ export async function runRealPipeline(count: number, stack: StackHandle, options
       catchUpSeconds: (arrivals.last - started) / 1000,
       lagP50Ms: arrivals.lag(0.5, started),
       lagP99Ms: arrivals.lag(0.99, started),
-      pipelineCpuMicros: (cpu.ownMs * 1000) / count,
-      stackCpuMicros: cpu.stackMs === undefined ? undefined : (cpu.stackMs * 1000) / count,
+      pipelineCpuMicros: (cpu.ownMs * 1000) / Math.max(1, afterAllUp.documents),
+      stackCpuMicros: cpu.stackMs === undefined ? undefined : (cpu.stackMs * 1000) / Math.max(1, afterAllUp.documents),
       errorLines,
       timerRuns,
+      instances: options.instances ?? 1,
+      design,
+      startUpSeconds: (allUp - started) / 1000,
+      ...(afterAllUp.perSecond !== undefined ? { rateOnceUp: afterAllUp.perSecond } : {}),
       ...(options.sample?.metricsEnabled === undefined ? {} : { metricsOn: options.sample.metricsEnabled }),
     };
   } finally {

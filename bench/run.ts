@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- <suite>...]`: runs benchmark suites and prints ratios against baselines measured in the same run
- * (never absolute thresholds: these machines are shared and noisy). Suites: stack, publish, pipeline, metrics,
+ * (never absolute thresholds: these machines are shared and noisy). Suites: stack, publish, pipeline, lag, metrics,
  * targets; default all.
  */
 import { benchChangeFeed } from './change-feed.js';
@@ -18,6 +18,10 @@ const suites: Record<string, () => Promise<void>> = {
   },
   pipeline: async () => {
     await benchPipeline();
+  },
+  lag: async () => {
+    const { benchLag } = await import('./lag.js');
+    await benchLag();
   },
   metrics: async () => {
     const { benchMetricsOverhead } = await import('./metrics-overhead.js');

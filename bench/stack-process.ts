@@ -39,8 +39,9 @@ function toSettings(printed: Record<string, string>): LocalStackSettings {
   >;
 }
 
-export async function startStackProcess(cwd = process.cwd()): Promise<StackProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local-stack/cli.ts', ...FREE_PORTS], {
+export async function startStackProcess(cwd = process.cwd(), serviceBusConfigFile?: string): Promise<StackProcess> {
+  const configArgs = serviceBusConfigFile === undefined ? [] : ['--servicebus-config', serviceBusConfigFile];
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local-stack/cli.ts', ...FREE_PORTS, ...configArgs], {
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

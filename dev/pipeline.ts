@@ -44,6 +44,10 @@ export interface PipelineOptions {
    * Azure's instances share the namespace and the leases. Default: `COSMOS_SYNC_LOCAL_INSTANCES`, else 1.
    */
   instances?: number;
+  /** Function files to run instead of `functions/` (benchmarks compare designs this way). */
+  files?: string[];
+  /** host.json to run with instead of the project's. */
+  hostJson?: unknown;
 }
 
 /** The instance count from the options or `COSMOS_SYNC_LOCAL_INSTANCES`; a bad value is an error naming it. */
@@ -124,10 +128,12 @@ async function startOnStack<Stack extends ExternalStack>(
     await ensureSourceContainer(cosmos, settings);
     await options.beforeHost?.(cosmos);
     const count = instanceCount(options.instances);
+    const functions = options.files ? { files: options.files } : { directory: FUNCTIONS_DIR };
+    const hostJson = options.hostJson ?? readHostJson();
     const host = await startLocalHost({
-      directory: FUNCTIONS_DIR,
+      ...functions,
       settings,
-      hostJson: readHostJson(),
+      hostJson,
       httpPort: options.httpPort ?? 0,
       ...(options.log ? { log: options.log } : {}),
     });
@@ -135,9 +141,9 @@ async function startOnStack<Stack extends ExternalStack>(
     const extraInstances =
       count > 1
         ? await startInstances(count - 1, {
-            directory: FUNCTIONS_DIR,
+            ...functions,
             settings,
-            hostJson: readHostJson(),
+            hostJson,
             httpPort: 0,
             // Numbered after the in-process host, which is instance 1.
             log: (line) => log({ ...line, instance: Number(line['instance']) + 1 }),

@@ -121,7 +121,8 @@ export async function startInstances(count: number, options: InstancesOptions): 
     await instance.exited;
   };
 
-  for (let index = 0; index < count; index += 1) await add();
+  // Started together, as a scale-out adds instances at once.
+  await Promise.all(Array.from({ length: count }, () => add()));
   return {
     get instances() {
       return running;
