@@ -17,6 +17,7 @@ import { Arrivals } from './arrivals.js';
 import { CpuMeter } from './cpu-meter.js';
 import { benchDocuments, DATABASE, fillSource, SOURCE, TARGET, type Run, type StackHandle } from './pipeline-runs.js';
 import { SESSIONS_DESIGN_FILES, sessionsDesignHostJson, type Design } from './sessions-design/index.js';
+import { describeSubscriptions, InFlightInvocations } from './stall-report.js';
 import { progress } from './support.js';
 
 /** The sample app's Cosmos DB target, whose `batch.settled` lines count arrivals. */
@@ -47,7 +48,9 @@ export async function runRealPipeline(count: number, stack: StackHandle, options
   let timerRuns = 0;
   let allArrived: () => void = () => {};
   const done = new Promise<void>((resolve) => (allArrived = resolve));
+  const inFlight = new InFlightInvocations();
   const log = (line: HostLogLine): void => {
+    inFlight.observe(line);
     if (line['level'] === 'error') {
       errorLines++;
       // An error makes the figures suspect; show it so its cause can be looked into.
@@ -83,7 +86,11 @@ export async function runRealPipeline(count: number, stack: StackHandle, options
     progress(`real pipeline: ${count} documents waiting in the source; ${options.instances ?? 1} instance(s) started`);
     const reporter = setInterval(() => progress(`real pipeline: ${arrivals.count}/${count}`), 2_000);
     try {
-      await withTimeout(done, TIMEOUT_MS, () => `real pipeline: only ${arrivals.count}/${count} documents arrived`);
+      await withTimeout(done, TIMEOUT_MS);
+    } catch (error) {
+      // A stall is rare and does not repeat on demand: say what the host and the broker were doing when it was seen.
+      const state = `${inFlight.describe()}; ${await describeSubscriptions(stack.settings)}`;
+      throw new Error(`real pipeline: only ${arrivals.count}/${count} documents arrived (${state})`, { cause: error });
     } finally {
       clearInterval(reporter);
     }
@@ -128,10 +135,10 @@ async function checkTarget(target: Container, docs: Record<string, unknown>[]): 
   }
 }
 
-async function withTimeout(work: Promise<void>, ms: number, describe: () => string): Promise<void> {
+async function withTimeout(work: Promise<void>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${describe()} after ${ms / 1000} s`)), ms);
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms / 1000} s`)), ms);
   });
   try {
     await Promise.race([work, timeout]);
