@@ -1,11 +1,11 @@
 /**
  * The floor: the SDK calls any batched pipeline on this stack has to make, and nothing else. It reads the same
  * change feed in pages of 500, sends each document as one message in `createMessageBatch` batches to the same topic
- * (same session buckets, same five subscriptions), and 16 session receivers take up to 500 messages at a time from the
- * Cosmos target's subscription, create their documents with one bulk call per 100 and complete each message. They
- * receive the way the local host does (its Inbox on the SDK's streaming receiver), so the difference from the
- * real pipeline is the app and the host's invocation, not how messages are received. No envelope, validation,
- * coalescing, version guard, state or logging.
+ * (same five subscriptions), and one receiver takes up to 500 messages at a time from the Cosmos target's
+ * subscription, creates their documents with one bulk call per 100 and completes each message. It receives the way
+ * one instance's batch trigger does: one receive loop (the local host's Inbox on the SDK's streaming receiver), so
+ * the difference from the real pipeline on one instance is the app and the host's invocation, not how messages are
+ * received. No envelope, validation, coalescing, version guard, state or logging.
  *
  * What it costs per document is what the SDKs and the local stack cost; the real pipeline cannot use less, so its
  * throughput against the naive loop is bounded by the floor's.
