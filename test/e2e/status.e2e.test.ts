@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalPipeline, type LocalPipeline } from '../../dev/pipeline.js';
 import { FUNCTIONS_DIR, readHostJson } from '../../dev/sample-app.js';
 import { startLocalHost, type LocalHost } from '../../local-host/index.js';
+import { startInstances, type LocalInstances } from '../../local-host/instances.js';
 import { statusReportSchema, type StatusReport, type TargetStatus } from '../../shared/status/report.js';
 import { eventually, readTarget } from './support.js';
 
@@ -18,17 +19,22 @@ const COPY = 'orders-copy';
 describe('status end to end: a stopped subscriber, catching up, poison messages', () => {
   let pipeline: LocalPipeline;
   let host: LocalHost | undefined;
+  // With COSMOS_SYNC_LOCAL_INSTANCES above 1 the other instances restart too: a subscriber stopped on one instance
+  // would otherwise keep running on the others, as it would in Azure with the setting changed on one instance only.
+  let extras: LocalInstances | undefined;
   const blobContainer = `status-${randomUUID().slice(0, 8)}`;
 
   async function restartHost(extra: Record<string, string>): Promise<LocalHost> {
+    const extraCount = pipeline.extraInstances?.instances.length ?? 0;
+    await (extras ?? pipeline.extraInstances)?.close();
     await (host ?? pipeline.host).close();
-    host = await startLocalHost({
+    const options = {
       directory: FUNCTIONS_DIR,
       settings: { ...pipeline.settings, ...extra },
       hostJson: readHostJson(),
-      httpPort: 0,
-      log: () => {},
-    });
+    };
+    host = await startLocalHost({ ...options, httpPort: 0, log: () => {} });
+    if (extraCount > 0) extras = await startInstances(extraCount, { ...options, httpPort: 0, log: () => {} });
     return host;
   }
 
@@ -62,6 +68,7 @@ describe('status end to end: a stopped subscriber, catching up, poison messages'
     });
   });
   afterAll(async () => {
+    await extras?.close();
     await host?.close();
     await pipeline?.close();
   });
