@@ -10,6 +10,19 @@ function notFound(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === StatusCodes.NotFound;
 }
 
+/**
+ * Runs a create-if-not-exists that another instance may win: the JS SDK reads, then creates, and throws the create's
+ * 409 when an instance starting at the same moment created the resource in between. The .NET SDK the extension uses
+ * treats that 409 as "exists" (`CreateContainerIfNotExistsAsync` reads again), so instances never fail to start on it.
+ */
+async function createIfNotExistsConcurrently(create: () => Promise<unknown>): Promise<void> {
+  try {
+    await create();
+  } catch (error) {
+    if ((error as { code?: unknown } | null)?.code !== StatusCodes.Conflict) throw error;
+  }
+}
+
 export async function monitoredRids(
   monitored: Container,
   options: CosmosTriggerOptions,
@@ -39,13 +52,15 @@ export async function leaseContainer(
   what: string,
 ): Promise<Container> {
   if (options.createLeaseContainerIfNotExists) {
-    const { database } = await client.databases.createIfNotExists({ id: options.leaseDatabaseName });
+    await createIfNotExistsConcurrently(() => client.databases.createIfNotExists({ id: options.leaseDatabaseName }));
     // Partitioned on /id with TTL on (no default), as the extension creates it: the .lock document expires by TTL.
-    await database.containers.createIfNotExists({
-      id: options.leaseContainerName,
-      partitionKey: { paths: ['/id'] },
-      defaultTtl: -1,
-    });
+    await createIfNotExistsConcurrently(() =>
+      client.database(options.leaseDatabaseName).containers.createIfNotExists({
+        id: options.leaseContainerName,
+        partitionKey: { paths: ['/id'] },
+        defaultTtl: -1,
+      }),
+    );
   }
   const container = client.database(options.leaseDatabaseName).container(options.leaseContainerName);
   const { resource } = await container.read().catch((error: unknown) => {

@@ -6,6 +6,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Container, CosmosClient } from '@azure/cosmos';
 import { startLocalStack, type LocalStack } from '../../local-stack/stack.js';
 import { startLocalHost, type LocalHost } from '../../local-host/index.js';
+import { leaseContainer } from '../../local-host/cosmos/containers.js';
+import type { CosmosTriggerOptions } from '../../local-host/cosmos/options.js';
 import { recorder, waitFor } from '../fixtures/local-host/recorder.js';
 import { captureLog, cosmosClient, fixture, ids, leasesOf, newContainer, uniqueName } from './helpers.js';
 
@@ -230,6 +232,26 @@ describe('cosmosDBTrigger on the local host', () => {
       expect(changes[2]?.metadata.id).toBe('x');
     } finally {
       await host.close();
+    }
+  });
+
+  it('lets instances that start together all create the same lease container, as the .NET SDK does', async () => {
+    const leaseDatabase = uniqueName('lh-race');
+    const options = {
+      leaseDatabaseName: leaseDatabase,
+      leaseContainerName: 'leases',
+      createLeaseContainerIfNotExists: true,
+    } as CosmosTriggerOptions;
+    try {
+      // Each call reads, finds nothing, creates: all but one create answer 409, which must count as "exists".
+      const containers = await Promise.all(
+        Array.from({ length: 4 }, (_, index) => leaseContainer(client, options, `instance ${index + 1}`)),
+      );
+      expect(containers.map((container) => container.id)).toEqual(['leases', 'leases', 'leases', 'leases']);
+      const { resource } = await client.database(leaseDatabase).container('leases').read();
+      expect(resource?.partitionKey?.paths).toEqual(['/id']);
+    } finally {
+      await client.database(leaseDatabase).delete();
     }
   });
 });
