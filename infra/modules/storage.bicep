@@ -1,0 +1,83 @@
+// The storage account: the Functions host's own storage (AzureWebJobsStorage), the deployment package container,
+// the app's tables and quarantine container, and the containers of blob targets. Shared keys are off, so only
+// Microsoft Entra ID callers get in.
+param name string
+param location string
+param tags object
+@description('Principal id of the app\'s identity.')
+param principalId string
+param deploymentContainerName string
+param quarantineContainerName string
+param blobTargetContainers array
+param tableNames array
+
+var storageBlobDataOwner = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+var storageTableDataContributor = '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
+
+resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+  name: name
+  location: location
+  tags: tags
+  kind: 'StorageV2'
+  sku: { name: 'Standard_LRS' }
+  properties: {
+    allowSharedKeyAccess: false
+    allowBlobPublicAccess: false
+    minimumTlsVersion: 'TLS1_2'
+    supportsHttpsTrafficOnly: true
+    defaultToOAuthAuthentication: true
+  }
+}
+
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
+  parent: account
+  name: 'default'
+}
+
+resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = [
+  for container in union([deploymentContainerName, quarantineContainerName], blobTargetContainers): {
+    parent: blobService
+    name: container
+    properties: { publicAccess: 'None' }
+  }
+]
+
+resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2023-05-01' = {
+  parent: account
+  name: 'default'
+}
+
+resource tables 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' = [
+  for table in tableNames: {
+    parent: tableService
+    name: table
+  }
+]
+
+// Why: the Functions host keeps its locks (the timer's singleton), keys and the Flex deployment package in blobs of
+// this account and needs Storage Blob Data Owner on the account for it; the app's quarantine container and blob
+// targets' containers are inside the same scope.
+resource blobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(account.id, principalId, storageBlobDataOwner)
+  scope: account
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageBlobDataOwner)
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// Why: the app reads and writes its state, metrics and poison tables and creates them when missing at start-up
+// (creating a table is an operation on the table service, so the role cannot be narrowed to single tables).
+resource tableContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(tableService.id, principalId, storageTableDataContributor)
+  scope: tableService
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageTableDataContributor)
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+output name string = account.name
+output blobEndpoint string = account.properties.primaryEndpoints.blob
