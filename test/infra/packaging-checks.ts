@@ -3,6 +3,7 @@
  * Consumption's remote build produces; the function app's azd tag must name the service azure.yaml deploys.
  */
 import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import type { Deployment } from './bicep/index.js';
 import { ofType, readJson, ROOT } from './deployment.js';
 
@@ -39,15 +40,18 @@ function ignoredBy(funcignore: string): (name: string) => boolean {
 
 export function packagingProblems(deployment: Deployment, files: PackagingFiles): string[] {
   const problems: string[] = [];
-  const yaml = files.azureYaml;
-  const service = /^services:\s*\n\s{2}([A-Za-z0-9-]+):/m.exec(yaml)?.[1];
+  const azure = parse(files.azureYaml) as { services?: Record<string, Record<string, unknown>> } | null;
+  const services = Object.entries(azure?.services ?? {});
+  const [service, settings] = services[0] ?? [];
+  if (services.length !== 1)
+    problems.push(`azure.yaml: expected one service (the function app), found ${services.length}`);
   for (const [key, value] of [
+    ['project', '.'],
     ['host', 'function'],
     ['language', 'ts'],
-    ['remoteBuild', 'true'],
-  ]) {
-    if (!new RegExp(`^\\s{4}${key}:\\s*${value}\\s*$`, 'm').test(yaml))
-      problems.push(`azure.yaml: expected ${key}: ${value}`);
+    ['remoteBuild', true],
+  ] as const) {
+    if (settings?.[key] !== value) problems.push(`azure.yaml: expected ${key}: ${String(value)}`);
   }
   const site = ofType(deployment, 'Microsoft.Web/sites')[0];
   const tag = (site?.body['tags'] as Record<string, unknown> | undefined)?.['azd-service-name'];
