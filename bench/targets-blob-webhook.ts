@@ -10,7 +10,7 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { startAzurite } from '../local-stack/azurite.js';
 import type { ChangeEvent } from '../shared/events/envelope.js';
 import { eventIdFor } from '../shared/events/ids.js';
-import { mapBounded } from '../shared/targets/blob/bounded.js';
+import { mapBounded } from '../shared/map-bounded.js';
 import { blobTargetSchema, createBlobTarget } from '../shared/targets/blob/index.js';
 import type { Target } from '../shared/targets/target.js';
 import { createWebhookTarget, webhookTargetSchema } from '../shared/targets/webhook/index.js';

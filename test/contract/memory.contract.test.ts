@@ -1,5 +1,5 @@
 import { documentKey } from '../../shared/events/envelope.js';
-import { MemoryTarget } from '../../shared/targets/memory/index.js';
+import { MemoryTarget } from '../support/memory-target.js';
 import { makeEvent } from '../support/events.js';
 import { runTargetContract } from './target-contract.js';
 

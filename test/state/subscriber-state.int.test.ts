@@ -15,7 +15,7 @@ import { blobContainerFor } from '../../shared/clients/blobs.js';
 import { StoragePoisonStore } from '../../shared/poison/store.js';
 import type { Delivery } from '../../shared/subscribe/delivery.js';
 import { processBatch } from '../../shared/subscribe/runner.js';
-import { MemoryTarget } from '../../shared/targets/memory/index.js';
+import { MemoryTarget } from '../support/memory-target.js';
 import { problems, startTestBroker, type TestBroker } from '../local-stack/support/servicebus-test-broker.js';
 import { makeEvent, type EventSpec } from '../support/events.js';
 import { captureLogger, randomTableName, storageConnection } from './helpers.js';

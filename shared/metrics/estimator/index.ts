@@ -11,7 +11,7 @@ import type { ResolvedConnection } from '../../config/connections.js';
 import type { SourceConfig } from '../../config/schema.js';
 import { errorCode } from '../../errors.js';
 import type { Logger } from '../../logging.js';
-import { mapBounded } from '../../targets/blob/bounded.js';
+import { mapBounded } from '../../map-bounded.js';
 import { RidCache, sourceContainers } from './containers.js';
 import { EstimatorError } from './errors.js';
 import { estimateLease, type LeaseContext } from './lease-estimate.js';

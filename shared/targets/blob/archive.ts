@@ -10,7 +10,7 @@
  */
 import type { ContainerClient } from '@azure/storage-blob';
 import type { ChangeEvent } from '../../events/envelope.js';
-import type { Projection } from '../cosmos/document.js';
+import type { Projection } from '../projection.js';
 import type { ApplyOutcome } from '../target.js';
 import { archiveLine, versionMetadata } from './document.js';
 import { failedOutcome, rejected, storageFailureOf } from './errors.js';

@@ -5,7 +5,7 @@
  * archive: one NDJSON line per event, the envelope as published plus `archivedAt`.
  */
 import type { ChangeEvent, EventVersion, PartitionKeyValue } from '../../events/envelope.js';
-import type { Projection } from '../cosmos/document.js';
+import { projectedFields, type Projection } from '../projection.js';
 
 export interface BlobSyncRecord {
   source: string;
@@ -15,14 +15,6 @@ export interface BlobSyncRecord {
   ts: number;
   deleted: boolean;
   eventId: string;
-}
-
-/** Cosmos DB system properties of the source document; a copy has no use for them. */
-const SOURCE_SYSTEM_PROPERTIES = new Set(['_rid', '_self', '_etag', '_attachments', '_ts', '_lsn']);
-
-function projectedPayload(payload: Record<string, unknown>, event: ChangeEvent, project: Projection | undefined) {
-  const source = Object.fromEntries(Object.entries(payload).filter(([name]) => !SOURCE_SYSTEM_PROPERTIES.has(name)));
-  return project ? project(source, event) : source;
 }
 
 /** Throws when the projection throws; the caller rejects the event. */
@@ -37,7 +29,7 @@ export function latestBody(event: ChangeEvent, project: Projection | undefined):
   };
   if (event.operation === 'delete') return JSON.stringify({ id: event.documentId, _sync: sync });
   // id and _sync are the target's bookkeeping: a projection cannot move or forge them.
-  return JSON.stringify({ ...projectedPayload(event.payload, event, project), id: event.documentId, _sync: sync });
+  return JSON.stringify({ ...projectedFields(event, project), id: event.documentId, _sync: sync });
 }
 
 /** Metadata values are ASCII header values; names are C# identifiers. Storage returns names in lower case. */
@@ -62,7 +54,7 @@ export function versionFromMetadata(metadata: Record<string, string> | undefined
  * archive); without one the envelope is kept verbatim, system properties included, because the archive is a log.
  */
 export function archiveLine(event: ChangeEvent, archivedAt: Date, project: Projection | undefined): string {
-  const payload = event.operation === 'upsert' && project ? projectedPayload(event.payload, event, project) : null;
+  const payload = event.operation === 'upsert' && project ? projectedFields(event, project) : null;
   const line = payload ? { ...event, payload } : event;
   return `${JSON.stringify({ ...line, archivedAt: archivedAt.toISOString() })}\n`;
 }

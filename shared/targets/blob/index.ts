@@ -6,11 +6,11 @@
 import type { ContainerClient } from '@azure/storage-blob';
 import type { ResolvedStorageConnection } from '../../config/storage.js';
 import type { ChangeEvent } from '../../events/envelope.js';
-import type { Projection } from '../cosmos/document.js';
+import type { Projection } from '../projection.js';
 import { KnownVersions } from '../known-versions.js';
 import { TargetError, type ApplyOutcome, type Target } from '../target.js';
 import { writeArchive } from './archive.js';
-import { mapBounded } from './bounded.js';
+import { mapBounded } from '../../map-bounded.js';
 import { blobContainerClient } from './client.js';
 import type { BlobTargetConfig } from './config.js';
 import { isTransientFailure, storageFailureOf } from './errors.js';

@@ -11,7 +11,7 @@
 import type { BlobGetPropertiesResponse, BlockBlobClient, ContainerClient } from '@azure/storage-blob';
 import type { ChangeEvent } from '../../events/envelope.js';
 import { isNewer } from '../coalesce.js';
-import type { Projection } from '../cosmos/document.js';
+import type { Projection } from '../projection.js';
 import type { KnownVersions } from '../known-versions.js';
 import { TargetError, type ApplyOutcome } from '../target.js';
 import { latestBody, versionFromMetadata, versionMetadata } from './document.js';

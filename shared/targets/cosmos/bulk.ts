@@ -10,6 +10,7 @@ import { isNewer } from '../coalesce.js';
 import type { KnownVersions } from '../known-versions.js';
 import { TargetError, type ApplyOutcome } from '../target.js';
 import { targetKeyValue, versionOf, type TargetDocument } from './document.js';
+import { mapBounded } from '../../map-bounded.js';
 
 export interface BulkItem {
   event: ChangeEvent;
@@ -55,20 +56,10 @@ async function bulkOnce(
   const chunks: OperationInput[][] = [];
   for (let start = 0; start < operations.length; start += BULK_CHUNK)
     chunks.push(operations.slice(start, start + BULK_CHUNK));
-  const responses: OperationResponse[][] = new Array(chunks.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < chunks.length) {
-      const index = next;
-      next += 1;
-      responses[index] = await container.items.bulk(
-        chunks[index] as OperationInput[],
-        { continueOnError: true },
-        options,
-      );
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL_CHUNKS, chunks.length) }, worker));
+  // After a failed chunk no new one starts, and the batch fails only once the chunks in flight are done.
+  const responses = await mapBounded(chunks, PARALLEL_CHUNKS, (chunk) =>
+    container.items.bulk(chunk, { continueOnError: true }, options),
+  );
   return responses.flat();
 }
 

@@ -4,6 +4,7 @@
  * id with `_sync.deleted: true` and no source fields, so a late, older update is recognised as stale.
  */
 import type { ChangeEvent, EventVersion, PartitionKeyValue } from '../../events/envelope.js';
+import { projectedFields, type Projection } from '../projection.js';
 
 export interface SyncRecord {
   source: string;
@@ -18,12 +19,6 @@ export interface TargetDocument {
   _sync: SyncRecord;
   [field: string]: unknown;
 }
-
-/** Cosmos DB system properties of the source document; the target container assigns its own. */
-const SOURCE_SYSTEM_PROPERTIES = ['_rid', '_self', '_etag', '_attachments', '_ts', '_lsn'];
-
-/** A projection receives the document without system properties and returns what to store (or throws to reject). */
-export type Projection = (document: Record<string, unknown>, event: ChangeEvent) => Record<string, unknown>;
 
 /** Hierarchical source keys become one string value, since the target container has a single key path. */
 export function targetKeyValue(partitionKey: PartitionKeyValue): string | number | boolean | null {
@@ -51,10 +46,7 @@ export function buildTargetDocument(
   };
   const key = { [keyField]: targetKeyValue(event.partitionKey) };
   if (event.operation === 'delete') return { id: event.documentId, ...key, _sync: sync };
-  const source = Object.fromEntries(
-    Object.entries(event.payload).filter(([name]) => !SOURCE_SYSTEM_PROPERTIES.includes(name)),
-  );
-  const projected = project ? project(source, event) : source;
+  const projected = projectedFields(event, project);
   // id, key and _sync are the target's bookkeeping: a projection cannot move or forge them.
   return { ...projected, id: event.documentId, ...key, _sync: sync };
 }

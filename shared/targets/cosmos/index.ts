@@ -11,7 +11,9 @@ import { TargetError, type ApplyOutcome, type Target } from '../target.js';
 import { KnownVersions } from '../known-versions.js';
 import { applyInBulk, isTransientStatus, type BulkItem } from './bulk.js';
 import { CosmosTargetMissingError } from './errors.js';
-import { buildTargetDocument, targetKeyValue, versionOf, type Projection, type TargetDocument } from './document.js';
+import { mapBounded } from '../../map-bounded.js';
+import type { Projection } from '../projection.js';
+import { buildTargetDocument, targetKeyValue, versionOf, type TargetDocument } from './document.js';
 
 export interface CosmosTargetOptions {
   name: string;
@@ -133,15 +135,9 @@ export class CosmosTarget implements Target {
     const bulk = await applyInBulk(container, items, this.known);
     for (const [eventId, outcome] of bulk.outcomes) outcomes.set(eventId, outcome);
     // Lost races are rare (another writer touched the document between read and write): settle them one by one.
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < bulk.contended.length) {
-        const item = bulk.contended[next] as BulkItem;
-        next += 1;
-        outcomes.set(item.event.eventId, await this.applyOne(container, item.event, item.document));
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.options.concurrency ?? 16, bulk.contended.length) }, worker));
+    await mapBounded(bulk.contended, this.options.concurrency ?? 16, async (item) => {
+      outcomes.set(item.event.eventId, await this.applyOne(container, item.event, item.document));
+    });
     return events.map((event) => outcomes.get(event.eventId) as ApplyOutcome);
   }
 

@@ -7,7 +7,7 @@
 import type { ResolvedConnection } from '../../config/connections.js';
 import type { ChangeEvent } from '../../events/envelope.js';
 import { createLogger } from '../../logging.js';
-import type { Projection } from '../cosmos/document.js';
+import type { Projection } from '../projection.js';
 import { TargetError, type ApplyOutcome, type Target } from '../target.js';
 import type { PostgresTargetConfig, ProjectionColumn } from './config.js';
 import { batchError, classifyPostgresError, rowError, sqlStateOf } from './errors.js';

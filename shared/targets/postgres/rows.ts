@@ -3,7 +3,7 @@
  * target); deletes become tombstone rows: `deleted = true`, `document = null`, version kept.
  */
 import type { ChangeEvent } from '../../events/envelope.js';
-import type { Projection } from '../cosmos/document.js';
+import { projectedFields, type Projection } from '../projection.js';
 
 export interface Row {
   eventId: string;
@@ -18,16 +18,10 @@ export interface Row {
   document: string | null;
 }
 
-/** Cosmos DB system properties of the source document; they describe the source copy, not the data. */
-const SOURCE_SYSTEM_PROPERTIES = new Set(['_rid', '_self', '_etag', '_attachments', '_ts', '_lsn']);
-
 export function rowFor(event: ChangeEvent, project: Projection | undefined): Row {
   let document: string | null = null;
   if (event.operation === 'upsert') {
-    const fields = Object.fromEntries(
-      Object.entries(event.payload).filter(([name]) => !SOURCE_SYSTEM_PROPERTIES.has(name)),
-    );
-    document = JSON.stringify(project ? project(fields, event) : fields);
+    document = JSON.stringify(projectedFields(event, project));
   }
   return {
     eventId: event.eventId,

@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 import type { ResolvedConnection } from '../../config/connections.js';
 import type { ChangeEvent } from '../../events/envelope.js';
 import { createLogger } from '../../logging.js';
-import type { Projection } from '../cosmos/document.js';
+import type { Projection } from '../projection.js';
 import { TargetError, type ApplyOutcome, type Target } from '../target.js';
 import { acquireRedisClient, ensureReady, type GuardCommands } from './client.js';
 import { DEFAULT_MAX_VALUE_BYTES, type RedisTargetConfig } from './config.js';

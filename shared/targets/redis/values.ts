@@ -5,7 +5,7 @@
  * named `_sync` is the target's and is dropped from the document.
  */
 import type { ChangeEvent } from '../../events/envelope.js';
-import type { Projection } from '../cosmos/document.js';
+import { projectedFields, type Projection } from '../projection.js';
 import { TargetError } from '../target.js';
 import { HASH_VERSION_FIELD, versionRecord } from './scripts.js';
 
@@ -25,16 +25,9 @@ export interface ValueSettings {
   project?: Projection | undefined;
 }
 
-const SOURCE_SYSTEM_PROPERTIES = new Set(['_rid', '_self', '_etag', '_attachments', '_ts', '_lsn']);
-
 function documentOf(event: ChangeEvent, project: Projection | undefined): Record<string, unknown> | null {
   if (event.operation === 'delete') return null;
-  const fields: Record<string, unknown> = {};
-  for (const name in event.payload) {
-    if (!SOURCE_SYSTEM_PROPERTIES.has(name)) fields[name] = event.payload[name];
-  }
-  if (!project) return fields;
-  const projected: unknown = project(fields, event);
+  const projected: unknown = projectedFields(event, project);
   // The json script tells a delete by its empty value, so a live document must serialize to a JSON object.
   if (typeof projected !== 'object' || projected === null || Array.isArray(projected)) {
     throw new TypeError('the projection did not return an object');

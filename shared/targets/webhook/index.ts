@@ -12,7 +12,7 @@ import { ConfigError } from '../../errors.js';
 import type { Env } from '../../config/connections.js';
 import type { ChangeEvent } from '../../events/envelope.js';
 import { sleep as realSleep } from '../../subscribe/backoff.js';
-import { mapBounded } from '../blob/bounded.js';
+import { mapBounded } from '../../map-bounded.js';
 import { TargetError, type ApplyOutcome, type Target } from '../target.js';
 import { webhookSecretProblem, type WebhookTargetConfig } from './config.js';
 import { exchange, type ExchangeSettings } from './exchange.js';

@@ -5,7 +5,7 @@ import type { PoisonStore } from '../../../shared/poison/store.js';
 import type { BatchSummary } from '../../../shared/subscribe/batch-summary.js';
 import type { Delivery } from '../../../shared/subscribe/delivery.js';
 import { processBatch } from '../../../shared/subscribe/runner.js';
-import { MemoryTarget } from '../../../shared/targets/memory/index.js';
+import { MemoryTarget } from '../../support/memory-target.js';
 import { TargetError } from '../../../shared/targets/target.js';
 import { makeEvent, type EventSpec } from '../../support/events.js';
 

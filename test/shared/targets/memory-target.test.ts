@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { documentKey } from '../../../shared/events/envelope.js';
-import { MemoryTarget } from '../../../shared/targets/memory/index.js';
+import { MemoryTarget } from '../../support/memory-target.js';
 import { makeEvent, seededRandom, shuffle } from '../../support/events.js';
 
 describe('MemoryTarget (reference target)', () => {

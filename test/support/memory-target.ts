@@ -2,9 +2,9 @@
  * The in-memory reference target: the simplest correct implementation of the contract, used by the contract suite as
  * the model every real target is compared with, and by unit tests of the subscriber runner.
  */
-import { documentKey, type ChangeEvent, type EventVersion } from '../../events/envelope.js';
-import { isNewer } from '../coalesce.js';
-import { TargetError, type ApplyOutcome, type Target } from '../target.js';
+import { documentKey, type ChangeEvent, type EventVersion } from '../../shared/events/envelope.js';
+import { isNewer } from '../../shared/targets/coalesce.js';
+import { TargetError, type ApplyOutcome, type Target } from '../../shared/targets/target.js';
 
 export interface MemoryRow {
   version: EventVersion;

@@ -3,8 +3,8 @@
  * starts; the ones in flight are awaited and then that failure is rethrown, so no write outlives the batch that
  * started it (a batch that throws is retried, and a straggler landing after the retry began would only add noise).
  *
- * Used by the Blob and webhook targets; it belongs in shared/targets/ once the lead moves it (this folder was the
- * only place the brief allowed).
+ * One pool for every place that fans out I/O: the Cosmos DB target's bulk chunks and contended writes, the Blob and
+ * webhook targets, and the lag estimator.
  */
 export async function mapBounded<T, R>(
   items: readonly T[],
