@@ -7,11 +7,19 @@ import { z } from 'zod';
 import { EVENT_SCHEMA_VERSION, type ChangeEvent, type EventSource, type PartitionKeyValue } from './envelope.js';
 import { eventIdFor } from './ids.js';
 
-export interface SourceDescriptor extends EventSource {
+/**
+ * A source as the publish path sees it: the envelope's `source` fields (EventSource, the wire format) plus what mapping
+ * and publishing need. Built once per source from its configuration (SourceConfig, the setting's shape) by
+ * `publishSourceOf`; the two differ because the setting has options the publish path does not read (leases, polling).
+ */
+export interface PublishSource extends EventSource {
   /** Partition key paths, e.g. ['/customerId'], or up to three for hierarchical keys. */
   partitionKeyPaths: readonly string[];
   /** LatestVersion mode: a document whose `field` equals `value` is published as a delete (`deleteKind: 'soft'`). */
   softDelete?: { field: string; value: unknown } | undefined;
+  changeFeedMode: 'LatestVersion' | 'AllVersionsAndDeletes';
+  /** Document field copied to the message property `type`. */
+  typeField?: string | undefined;
 }
 
 export type QuarantineCode =
@@ -93,7 +101,7 @@ function quarantine(code: QuarantineCode, reason: string, item: unknown, documen
 }
 
 interface EventCore {
-  source: SourceDescriptor;
+  source: PublishSource;
   documentId: string;
   partitionKey: PartitionKeyValue;
   lsn: number;
@@ -105,9 +113,9 @@ interface EventCore {
  * One frozen `source` object per descriptor, shared by all its events: it saves an allocation per event, and being
  * frozen lets the message encoder cache its JSON (see `to-message.ts`) without risk of it going stale.
  */
-const eventSources = new WeakMap<SourceDescriptor, EventSource>();
+const eventSources = new WeakMap<PublishSource, EventSource>();
 
-function eventSourceOf(descriptor: SourceDescriptor): EventSource {
+function eventSourceOf(descriptor: PublishSource): EventSource {
   let source = eventSources.get(descriptor);
   if (source === undefined) {
     const { name, account, database, container } = descriptor;
@@ -170,7 +178,7 @@ function envelope(
 /** LatestVersion mode: each item is the document itself, with `_lsn` and `_ts`. */
 export function mapLatestVersionItem(
   item: unknown,
-  source: SourceDescriptor,
+  source: PublishSource,
   now: Date | string = new Date(),
 ): MappingResult {
   return mapDocument(item, source, now, source.softDelete);
@@ -182,9 +190,9 @@ export function mapLatestVersionItem(
  */
 function mapDocument(
   item: unknown,
-  source: SourceDescriptor,
+  source: PublishSource,
   now: Date | string,
-  soft: SourceDescriptor['softDelete'],
+  soft: PublishSource['softDelete'],
 ): MappingResult {
   if (!isRecord(item)) return quarantine('NOT_AN_OBJECT', 'change-feed item is not a JSON object', item);
   const id = item['id'];
@@ -211,7 +219,7 @@ function mapDocument(
 /** AllVersionsAndDeletes mode: `{ current, previous, metadata }`; deletes carry id and partition key in metadata. */
 export function mapAllVersionsItem(
   item: unknown,
-  source: SourceDescriptor,
+  source: PublishSource,
   now: Date | string = new Date(),
 ): MappingResult {
   const parsed = allVersionsItemSchema.safeParse(item);

@@ -11,7 +11,7 @@ import {
   mapAllVersionsItem,
   mapLatestVersionItem,
   type MappingResult,
-  type SourceDescriptor,
+  type PublishSource,
 } from '../events/map-change.js';
 import type { Logger } from '../logging.js';
 import type { QuarantineEntry, QuarantineStore } from './quarantine.js';
@@ -28,10 +28,7 @@ export class PublishError extends CosmosSyncError {
   }
 }
 
-export interface PublishSource extends SourceDescriptor {
-  changeFeedMode: 'LatestVersion' | 'AllVersionsAndDeletes';
-  typeField?: string | undefined;
-}
+export type { PublishSource };
 
 export interface PublisherDeps {
   /** Only `createMessageBatch` and `sendMessages` are used; one sender is reused across invocations. */

@@ -1,4 +1,7 @@
-/** Exponential backoff with full jitter, bounded both per wait and in total, for retries inside one invocation. */
+/**
+ * Exponential backoff with equal jitter (each wait is between half and all of the exponential ceiling, so a retry
+ * never comes back at once), bounded per wait and in attempts, for retries inside one invocation.
+ */
 export interface BackoffPolicy {
   /** Tries in all, the first included. */
   attempts: number;

@@ -1,5 +1,5 @@
 /**
- * Config fragment of the Blob storage target (`type: "blob"`). The lead adds `blobTargetSchema` to the target union in
+ * Config fragment of the Blob storage target (`type: "blob"`). `blobTargetSchema` is one member of the target union in
  * `shared/config/schema.ts`; `createBlobTarget` builds the target from the parsed entry.
  */
 import { z } from 'zod';

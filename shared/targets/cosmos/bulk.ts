@@ -1,8 +1,10 @@
 /**
- * The batched path of the Cosmos DB target: one bulk read of every document in the batch, then one bulk write of the
- * newer ones, each write conditional on the etag just read (or a create where nothing was there). A bulk request
- * carries up to 100 operations, so a batch costs a few requests instead of two per document; it is also how Cosmos DB
- * recommends writing at volume. Operations that lost a race (409/412) are handed back for the one-by-one path.
+ * The batched path of the Cosmos DB target. First pass, no reads: one bulk write of the batch, each operation guessed
+ * from what this process last saw (a replace If-Match the known etag, or a create for a document it has not seen;
+ * known-stale events are settled without a request). Second pass, only for guesses that were wrong (409 on a create,
+ * 412 on a replace): one bulk read, then one bulk write of the events that are newer, conditional on the etags just
+ * read. A bulk request carries up to 100 operations, as Cosmos DB recommends for writing at volume. Operations that
+ * lose a race again are handed back for the one-by-one path.
  */
 import type { Container, JSONObject, OperationInput, OperationResponse, RequestOptions } from '@azure/cosmos';
 import type { ChangeEvent } from '../../events/envelope.js';

@@ -1,8 +1,10 @@
 /**
  * Cosmos DB container target: a materialized copy, optionally in another account, keyed by the source partition key
- * under its own path. Every write is version-guarded with a conditional request: read the current document, and
- * replace it only if the event is newer and the document is unchanged since the read (If-Match on its etag); create
- * it if absent (a 409 means a concurrent writer won, so read again). Deletes write a tombstone.
+ * under its own path. Every write is conditional, so the version guard holds against concurrent writers: a batch is
+ * written first in bulk from what this process last saw (a create for a document it has not seen, a replace If-Match
+ * the etag it knows), and only the writes that guessed wrong (409, 412) read the current document and write again if
+ * the event is newer (bulk.ts); the few that lose a race once more are settled one by one (read, compare, write
+ * conditionally, retry on conflict). Deletes write a tombstone.
  */
 import type { Container, CosmosClient, ItemDefinition } from '@azure/cosmos';
 import type { ChangeEvent } from '../../events/envelope.js';

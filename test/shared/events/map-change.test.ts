@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { changeEventSchema, compareVersions } from '../../../shared/events/envelope.js';
-import { mapAllVersionsItem, mapLatestVersionItem, type SourceDescriptor } from '../../../shared/events/map-change.js';
+import { mapAllVersionsItem, mapLatestVersionItem, type PublishSource } from '../../../shared/events/map-change.js';
 
-const source: SourceDescriptor = {
+const source: PublishSource = {
   name: 'orders',
   account: 'localhost',
   database: 'shop',
   container: 'orders',
   partitionKeyPaths: ['/customerId'],
   softDelete: { field: '_deleted', value: true },
+  changeFeedMode: 'LatestVersion',
 };
 const now = new Date('2026-01-02T03:04:05.000Z');
 const doc = (extra: Record<string, unknown> = {}) => ({

@@ -42,6 +42,7 @@ it('writes bodies that parse back to the same event, for upserts, deletes and te
     container: 'c',
     partitionKeyPaths: ['/pk'],
     softDelete: { field: 'gone', value: true },
+    changeFeedMode: 'LatestVersion' as const,
   };
   const at = '2026-11-26T10:00:00.000Z';
   const items = [
