@@ -13,6 +13,7 @@ import { waitForConvergence } from '../dev/convergence.js';
 import type { ExpectedDocument } from '../dev/demo-workload.js';
 import type { SampleOptions } from '../dev/sample-app.js';
 import type { HostLogLine } from '../local-host/index.js';
+import { functionLogData } from '../local-host/log.js';
 import { Arrivals } from './arrivals.js';
 import { CpuMeter } from './cpu-meter.js';
 import { benchDocuments, DATABASE, fillSource, SOURCE, TARGET, type Run, type StackHandle } from './pipeline-runs.js';
@@ -31,14 +32,6 @@ export interface RealRunOptions {
   instances?: number;
   /** The subscriber design: the current one, or the earlier one with sessions (bench/sessions-design). */
   design?: Design;
-}
-
-/** A JSON log call of a function, which the host parsed into `data` (local-host/log.ts); undefined for other lines. */
-function functionLogData(line: HostLogLine): Record<string, unknown> | undefined {
-  const data = line['data'];
-  return line['event'] === 'function.log' && typeof data === 'object' && data !== null
-    ? (data as Record<string, unknown>)
-    : undefined;
 }
 
 export async function runRealPipeline(count: number, stack: StackHandle, options: RealRunOptions = {}): Promise<Run> {

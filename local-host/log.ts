@@ -90,3 +90,11 @@ export function functionLogFields(args: unknown[]): Record<string, unknown> {
   }
   return { message };
 }
+
+/** The fields of an app's JSON log call, from a host `function.log` line (see functionLogFields); undefined otherwise. */
+export function functionLogData(line: HostLogLine): Record<string, unknown> | undefined {
+  const data = line['data'];
+  return line['event'] === 'function.log' && typeof data === 'object' && data !== null
+    ? (data as Record<string, unknown>)
+    : undefined;
+}
