@@ -96,7 +96,7 @@ describe('pipeline end to end: Cosmos DB -> Service Bus -> Cosmos DB target', ()
           contentType: 'application/json',
         });
       }
-      await eventually(() => {
+      await eventually(async () => {
         const refused = settled
           .slice(settledBefore)
           .filter((line) => line['target'] === 'orders-copy')
