@@ -5,6 +5,7 @@
 import { statusReportSchema, STATUS_SCHEMA_VERSION, type StatusReport } from '../shared/status/report.js';
 import { StatusUnavailableError, type StatusErrorCode } from './errors.js';
 import { displayUrl, isLoopback } from './url.js';
+import { messageOf } from '../shared/errors.js';
 
 export interface FetchStatusOptions {
   url: URL;
@@ -64,7 +65,7 @@ function networkFailure(error: unknown, url: URL, shown: string, timeoutMs: numb
   }
   // undici's own message is a bare "fetch failed"; the cause says what failed (e.g. "bad port").
   const cause = (error as { cause?: unknown }).cause;
-  const detail = cause instanceof Error ? cause.message : error instanceof Error ? error.message : String(error);
+  const detail = cause instanceof Error ? cause.message : messageOf(error);
   const label = code === 'unknown' ? detail : `${code}: ${detail}`;
   fail('STATUS_NETWORK', `could not reach ${shown} (${label}) — ${where}`, error);
 }

@@ -18,6 +18,7 @@ import { startLocalPipeline, type LocalPipeline } from './pipeline.js';
 import { prepareSampleTargets, type SampleTargets } from './sample-targets.js';
 import { waitForAll, type TargetUnderTest } from './target-convergence.js';
 import { blobReader, cosmosReader, postgresReader, redisReader, webhookReader } from './target-readers.js';
+import { messageOf } from '../shared/errors.js';
 
 function positiveInteger(value: string): number {
   const number = Number(value);
@@ -163,7 +164,7 @@ ${rows.join('\n')}
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(`demo failed: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`demo failed: ${messageOf(error)}`);
     console.error('next step: run `npm run stack` to check the local stack starts, then try again.');
     process.exit(1);
   },

@@ -7,6 +7,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.js';
+import { messageOf } from '../shared/errors.js';
 
 export const DEMO_POSTGRES_URL =
   process.env['COSMOS_SYNC_DEMO_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -31,7 +32,7 @@ async function postgresAnswers(): Promise<string | undefined> {
     await client.query('select 1');
     return undefined;
   } catch (error) {
-    return `PostgreSQL at ${new URL(DEMO_POSTGRES_URL).host}: ${(error as Error).message}`;
+    return `PostgreSQL at ${new URL(DEMO_POSTGRES_URL).host}: ${messageOf(error)}`;
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -44,7 +45,7 @@ async function redisAnswers(): Promise<string | undefined> {
     await client.ping();
     return undefined;
   } catch (error) {
-    return `Redis at ${new URL(DEMO_REDIS_URL).host}: ${(error as Error).message}`;
+    return `Redis at ${new URL(DEMO_REDIS_URL).host}: ${messageOf(error)}`;
   } finally {
     client.disconnect();
   }

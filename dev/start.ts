@@ -5,6 +5,7 @@
 import { DEFAULT_PORTS } from '../local-stack/cli.js';
 import type { HostLogLine } from '../local-host/index.js';
 import { startLocalPipeline } from './pipeline.js';
+import { messageOf } from '../shared/errors.js';
 
 /** Host lines worth a newcomer's attention, as one readable line each; everything is still JSON with --json. */
 function printLine(line: HostLogLine, json: boolean): void {
@@ -85,7 +86,7 @@ runs its own stack on free ports) writes a few thousand documents and reports co
 }
 
 main().catch((error: unknown) => {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   console.error(`cosmos-sync failed to start: ${message}`);
   if (/EADDRINUSE/.test(message)) {
     console.error(

@@ -4,6 +4,7 @@
  */
 import type { ExpectedDocument } from './demo-workload.js';
 import { convergedCount, type TargetReader } from './target-readers.js';
+import { messageOf } from '../shared/errors.js';
 
 export interface TargetUnderTest {
   name: string;
@@ -72,7 +73,7 @@ async function waitForTarget(
       }
     } catch (error) {
       // Not there yet (a table or container is created by the first batch): keep polling until the deadline.
-      if (Date.now() - lastError > 2_000) log(`${target.name}: not readable yet (${(error as Error).message})`);
+      if (Date.now() - lastError > 2_000) log(`${target.name}: not readable yet (${messageOf(error)})`);
       lastError = Date.now();
     }
     await new Promise((resolve) => setTimeout(resolve, pollMs));

@@ -16,6 +16,7 @@ import {
   TIMESTAMP_HEADER,
   verifyWebhookSignature,
 } from '../shared/targets/webhook/signature.js';
+import { messageOf } from '../shared/errors.js';
 
 /** What the receiver holds for one document: the newest version seen, and the document or a tombstone. */
 export interface StoredState {
@@ -116,7 +117,7 @@ export async function startWebhookReceiver(options: ReceiverOptions): Promise<We
     try {
       parsed = requestBodySchema.parse(JSON.parse(raw.toString('utf8')));
     } catch (error) {
-      return { status: 400, body: { error: `invalid body: ${(error as Error).message}` }, ids: [] };
+      return { status: 400, body: { error: `invalid body: ${messageOf(error)}` }, ids: [] };
     }
     const ids = parsed.events.map((event) => event.eventId);
     // Validate the whole request before applying anything: a refusal means nothing in it was applied.

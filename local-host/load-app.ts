@@ -9,6 +9,7 @@ import { extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { app } from '@azure/functions';
 import { installFunctionsCore, type FunctionsCoreRegistry, type Registration } from './functions-core.js';
+import { messageOf } from '../shared/errors.js';
 
 export interface LoadFunctionAppOptions {
   /** Function files to import, in order. */
@@ -68,7 +69,7 @@ async function importFunctionFile(core: FunctionsCoreRegistry, file: string): Pr
   try {
     await import(pathToFileURL(file).href);
   } catch (error) {
-    throw new Error(`local host: importing ${file} failed: ${error instanceof Error ? error.message : String(error)}`, {
+    throw new Error(`local host: importing ${file} failed: ${messageOf(error)}`, {
       cause: error,
     });
   } finally {

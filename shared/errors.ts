@@ -41,3 +41,19 @@ export function isRetryable(error: unknown): boolean {
 export function errorCode(error: unknown): string {
   return error instanceof CosmosSyncError ? error.code : 'UNEXPECTED';
 }
+
+/** The message of anything thrown: an Error's own message, otherwise its string form. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The HTTP status an SDK error carries, if any: `statusCode` (storage, Service Bus management, REST clients) or a
+ * numeric `code` (the Cosmos DB SDK puts the status there).
+ */
+export function statusOf(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { statusCode, code } = error as { statusCode?: unknown; code?: unknown };
+  if (typeof statusCode === 'number') return statusCode;
+  return typeof code === 'number' ? code : undefined;
+}

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { parseAuthenticationString } from '../telemetry/authentication.js';
 import { healthThresholdsSchema } from './thresholds.js';
 import { sourceSchema, targetSchema } from './schema.js';
+import { messageOf } from '../errors.js';
 
 /** Parses a JSON-valued setting, turning a syntax error into a zod issue that names the setting. */
 function jsonSetting<T extends z.ZodType>(schema: T, example: string) {
@@ -17,7 +18,7 @@ function jsonSetting<T extends z.ZodType>(schema: T, example: string) {
       } catch (error) {
         ctx.addIssue({
           code: 'custom',
-          message: `not valid JSON (${(error as Error).message}); expected e.g. ${example}`,
+          message: `not valid JSON (${messageOf(error)}); expected e.g. ${example}`,
         });
         return z.NEVER;
       }

@@ -10,6 +10,7 @@ import { createLogger } from '../logging.js';
 import { MAX_HISTORY_HOURS, readHistory } from '../status/history.js';
 import { measure, type MeasureDeps } from '../status/measure.js';
 import { measureDepsFor } from './measure-deps.js';
+import { messageOf } from '../errors.js';
 
 const NO_STORE = { 'cache-control': 'no-store' };
 
@@ -51,7 +52,7 @@ export function historyHandler(config: AppConfig, deps: StatusDepsFactory, now: 
     } catch (error) {
       logger.error('history.failed', { error });
       return json(503, {
-        error: { code: 'HISTORY_UNAVAILABLE', message: error instanceof Error ? error.message : String(error) },
+        error: { code: 'HISTORY_UNAVAILABLE', message: messageOf(error) },
       });
     }
   };

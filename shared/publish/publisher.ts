@@ -5,7 +5,7 @@
  * (re-sent events are dropped by duplicate detection, their message ids being deterministic).
  */
 import type { ServiceBusMessage, ServiceBusSender } from '@azure/service-bus';
-import { CosmosSyncError } from '../errors.js';
+import { CosmosSyncError, messageOf } from '../errors.js';
 import type { ChangeEvent } from '../events/envelope.js';
 import {
   mapAllVersionsItem,
@@ -107,7 +107,7 @@ export async function publishChanges(
       }),
     );
   } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
+    const detail = messageOf(error);
     throw new PublishError(
       'PUBLISH_FAILED',
       `sending to Service Bus failed after ${summary.published} of ${messages.length} events: ${detail}`,

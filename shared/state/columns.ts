@@ -5,6 +5,7 @@
 import type { Edm } from '@azure/data-tables';
 import { z } from 'zod';
 import { ENQUEUE_LAG_BUCKET_COUNT, LAG_BUCKET_COUNT } from './histogram.js';
+import { messageOf } from '../errors.js';
 
 /**
  * PartitionKey and RowKey may not contain / \ # ? or control characters. Target names are already restricted by the
@@ -39,7 +40,7 @@ export function jsonColumn<T extends z.ZodType>(schema: T) {
       try {
         return JSON.parse(text) as unknown;
       } catch (error) {
-        ctx.addIssue({ code: 'custom', message: `not valid JSON (${(error as Error).message})` });
+        ctx.addIssue({ code: 'custom', message: `not valid JSON (${messageOf(error)})` });
         return z.NEVER;
       }
     })

@@ -1,7 +1,7 @@
 /**
  * Failures of the state and metrics tables, typed so callers can tell "try again later" from "someone has to look".
  */
-import { CosmosSyncError } from '../errors.js';
+import { CosmosSyncError, messageOf } from '../errors.js';
 
 export type StateErrorCode =
   /** The table service cannot be reached or is overloaded. */
@@ -43,7 +43,7 @@ export function tableStatusOf(error: unknown): number | undefined {
 export function stateErrorFrom(error: unknown, action: string): StateStoreError {
   if (error instanceof StateStoreError) return error;
   const status = tableStatusOf(error);
-  const detail = error instanceof Error ? error.message : String(error);
+  const detail = messageOf(error);
   // No status means no answer (refused, reset, DNS, token acquisition): the service may well be back soon.
   const transient = status === undefined || status === 408 || status === 429 || status >= 500;
   const code: StateErrorCode = transient ? 'STATE_UNAVAILABLE' : 'STATE_REJECTED';

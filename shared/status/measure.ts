@@ -9,7 +9,7 @@
 import { odata, type TableClient } from '@azure/data-tables';
 import type { SourceConfig } from '../config/schema.js';
 import type { HealthThresholds } from '../config/thresholds.js';
-import { errorCode } from '../errors.js';
+import { errorCode, messageOf } from '../errors.js';
 import type { Logger } from '../logging.js';
 import { parseBaseline } from '../metrics/entity.js';
 import { buildSnapshot, type MetricsSnapshot, type Previous } from '../metrics/snapshot.js';
@@ -55,7 +55,7 @@ export interface Measurement {
 }
 
 function problemOf(component: string, error: unknown): Problem {
-  return { component, code: errorCode(error), message: error instanceof Error ? error.message : String(error) };
+  return { component, code: errorCode(error), message: messageOf(error) };
 }
 
 /** Resolves to the value, or records the failure and resolves to `fallback`. */

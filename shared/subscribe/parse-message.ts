@@ -3,6 +3,7 @@
  * description that names exactly what is wrong. Never throws: a bad message must not fail its batch.
  */
 import { EVENT_SCHEMA_VERSION, changeEventSchema, type ChangeEvent } from '../events/envelope.js';
+import { messageOf } from '../errors.js';
 
 export type PoisonReason = 'InvalidEvent' | 'UnsupportedSchemaVersion';
 
@@ -17,7 +18,7 @@ function decodeBody(body: unknown): { ok: true; value: unknown } | { ok: false; 
     try {
       return { ok: true, value: JSON.parse(text) as unknown };
     } catch (error) {
-      return { ok: false, description: `body is not JSON: ${(error as Error).message}` };
+      return { ok: false, description: `body is not JSON: ${messageOf(error)}` };
     }
   }
   if (typeof body === 'object' && body !== null) return { ok: true, value: body };

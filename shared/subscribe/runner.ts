@@ -9,7 +9,7 @@
  * - When the target stays unavailable through the retries, the runner throws, so Service Bus delivers the batch
  *   again (and dead-letters it after MaxDeliveryCount); the version guard makes applying it again harmless.
  */
-import { errorCode, isRetryable } from '../errors.js';
+import { errorCode, isRetryable, messageOf } from '../errors.js';
 import type { ChangeEvent } from '../events/envelope.js';
 import type { Logger } from '../logging.js';
 import { eventFieldsOf, type PoisonRecord } from '../poison/record.js';
@@ -238,8 +238,6 @@ async function failBatch(
 function logRecordFailure(deps: SubscriberDeps, error: unknown): void {
   deps.logger.error('state.record_failed', { target: deps.target.name, errorCode: errorCode(error), error });
 }
-
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** Every event once, in delivery order: what a log-style target gets instead of the coalesced batch. */
 function distinctEvents(events: readonly ChangeEvent[]): ChangeEvent[] {

@@ -3,7 +3,7 @@
  * answer was transient); a single lease that cannot be measured becomes a problem in the estimate instead, with one of
  * the codes below, so one bad lease never hides the others.
  */
-import { CosmosSyncError } from '../../errors.js';
+import { CosmosSyncError, messageOf } from '../../errors.js';
 
 export type EstimatorErrorCode =
   /** The source connection is not among the resolved connections (a wiring bug; config parsing resolves them). */
@@ -61,7 +61,7 @@ export function isTransientStatus(status: number | undefined): boolean {
 
 export function describeCosmosError(error: unknown): string {
   const status = cosmosStatusOf(error);
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   // The SDK's messages can be a whole JSON body; the first line says what happened.
   const first = message.split('\n')[0]?.slice(0, 300) ?? '';
   return status === undefined ? first : `${status}: ${first}`;

@@ -9,7 +9,7 @@
 import type { FeedRange } from '@azure/cosmos';
 import type { ResolvedConnection } from '../../config/connections.js';
 import type { SourceConfig } from '../../config/schema.js';
-import { errorCode } from '../../errors.js';
+import { errorCode, messageOf } from '../../errors.js';
 import type { Logger } from '../../logging.js';
 import { mapBounded } from '../../map-bounded.js';
 import { RidCache, sourceContainers } from './containers.js';
@@ -95,7 +95,7 @@ export async function estimateSources(
         retryable,
         error,
       });
-      const message = error instanceof Error ? error.message : String(error);
+      const message = messageOf(error);
       const code = error instanceof EstimatorError ? error.code : 'UNEXPECTED';
       return { source: source.name, leases: [], pendingChanges: null, lagSeconds: null, problems: [{ code, message }] };
     }

@@ -15,6 +15,7 @@ import type { ApplyOutcome } from '../target.js';
 import { archiveLine, versionMetadata } from './document.js';
 import { failedOutcome, rejected, storageFailureOf } from './errors.js';
 import { archiveBlobName } from './naming.js';
+import { messageOf } from '../../errors.js';
 
 export interface ArchiveWriteOptions {
   prefix: string;
@@ -32,12 +33,12 @@ export async function writeArchive(
   try {
     name = archiveBlobName(options.prefix, event);
   } catch (error) {
-    return rejected(event, 'BLOB_BAD_TIMESTAMP', (error as Error).message, error);
+    return rejected(event, 'BLOB_BAD_TIMESTAMP', messageOf(error), error);
   }
   try {
     body = Buffer.from(archiveLine(event, options.now(), options.project), 'utf8');
   } catch (error) {
-    return rejected(event, 'PROJECTION_FAILED', `projection failed: ${(error as Error).message}`, error);
+    return rejected(event, 'PROJECTION_FAILED', `projection failed: ${messageOf(error)}`, error);
   }
   try {
     await container.getBlockBlobClient(name).upload(body, body.length, {

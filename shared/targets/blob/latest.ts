@@ -24,6 +24,7 @@ import {
   type StorageFailure,
 } from './errors.js';
 import { latestBlobName } from './naming.js';
+import { messageOf } from '../../errors.js';
 
 /** How often one blob's write is retried after losing a race before the batch is retried instead. */
 const MAX_RACE_RETRIES = 5;
@@ -68,7 +69,7 @@ export async function writeLatest(
   try {
     body = Buffer.from(latestBody(event, options.project), 'utf8');
   } catch (error) {
-    return rejected(event, 'PROJECTION_FAILED', `projection failed: ${(error as Error).message}`, error);
+    return rejected(event, 'PROJECTION_FAILED', `projection failed: ${messageOf(error)}`, error);
   }
   const name = latestBlobName(options.prefix, event);
   const blob = container.getBlockBlobClient(name);

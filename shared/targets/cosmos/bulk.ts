@@ -13,6 +13,7 @@ import type { KnownVersions } from '../known-versions.js';
 import { TargetError, type ApplyOutcome } from '../target.js';
 import { targetKeyValue, versionOf, type TargetDocument } from './document.js';
 import { mapBounded } from '../../map-bounded.js';
+import { messageOf } from '../../errors.js';
 
 export interface BulkItem {
   event: ChangeEvent;
@@ -31,7 +32,7 @@ export function isTransientStatus(status: number | undefined): boolean {
 }
 
 function transient(what: string, error: unknown): TargetError {
-  return TargetError.transient('COSMOS_TARGET_UNAVAILABLE', `${what} failed: ${(error as Error).message}`, error);
+  return TargetError.transient('COSMOS_TARGET_UNAVAILABLE', `${what} failed: ${messageOf(error)}`, error);
 }
 
 /** Raised when the service refuses a whole bulk request as too large: one document in it is over the limit. */

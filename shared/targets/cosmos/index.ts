@@ -16,6 +16,7 @@ import { CosmosTargetMissingError } from './errors.js';
 import { mapBounded } from '../../map-bounded.js';
 import type { Projection } from '../projection.js';
 import { buildTargetDocument, targetKeyValue, versionOf, type TargetDocument } from './document.js';
+import { messageOf, statusOf } from '../../errors.js';
 
 export interface CosmosTargetOptions {
   name: string;
@@ -39,11 +40,6 @@ const MAX_DOCUMENT_BYTES = 2 * 1024 * 1024;
 
 /** How often one document's write is retried after losing a race (412/409) before the batch is retried. */
 const MAX_CONFLICT_RETRIES = 5;
-
-const statusOf = (error: unknown): number | undefined => {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'number' ? code : undefined;
-};
 
 export class CosmosTarget implements Target {
   readonly name: string;
@@ -89,7 +85,7 @@ export class CosmosTarget implements Target {
       }
       throw TargetError.transient(
         'COSMOS_TARGET_UNAVAILABLE',
-        `cannot open target container ${database}/${container}: ${(error as Error).message}`,
+        `cannot open target container ${database}/${container}: ${messageOf(error)}`,
         error,
       );
     }
@@ -126,7 +122,7 @@ export class CosmosTarget implements Target {
         }
         items.push({ event, document });
       } catch (error) {
-        const message = `projection failed: ${(error as Error).message}`;
+        const message = `projection failed: ${messageOf(error)}`;
         outcomes.set(event.eventId, {
           eventId: event.eventId,
           status: 'rejected',
@@ -162,7 +158,7 @@ export class CosmosTarget implements Target {
         if (isTransientStatus(status))
           throw TargetError.transient(
             'COSMOS_TARGET_UNAVAILABLE',
-            `write of ${event.documentId} failed: ${(error as Error).message}`,
+            `write of ${event.documentId} failed: ${messageOf(error)}`,
             error,
           );
         return {
@@ -170,7 +166,7 @@ export class CosmosTarget implements Target {
           status: 'rejected',
           error: TargetError.permanent(
             `COSMOS_${status}`,
-            `Cosmos DB refused ${event.documentId} with ${status}: ${(error as Error).message}`,
+            `Cosmos DB refused ${event.documentId} with ${status}: ${messageOf(error)}`,
             error,
           ),
         };

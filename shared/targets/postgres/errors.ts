@@ -6,6 +6,7 @@
  */
 import pg from 'pg';
 import { TargetError } from '../target.js';
+import { messageOf } from '../../errors.js';
 
 export type PostgresErrorClass = 'transient' | 'row' | 'statement';
 
@@ -37,7 +38,7 @@ export function classifyPostgresError(error: unknown): PostgresErrorClass {
 
 const describe = (error: unknown): string => {
   const state = sqlStateOf(error);
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   return state ? `${message} (SQLSTATE ${state})` : message;
 };
 

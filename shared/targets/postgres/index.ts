@@ -15,6 +15,7 @@ import { acquirePool, type Queryable } from './pool.js';
 import { rowFor, statementGroups, type Row } from './rows.js';
 import { buildUpsert, type TableRef } from './statements.js';
 import { prepareTable, TableNameError } from './tables.js';
+import { messageOf } from '../../errors.js';
 
 export interface PostgresTargetOptions {
   name: string;
@@ -60,7 +61,7 @@ export class PostgresTarget implements Target {
         list.push({ index, row });
         bySource.set(row.source, list);
       } catch (error) {
-        const message = `projection of ${event.documentId} failed: ${(error as Error).message}`;
+        const message = `projection of ${event.documentId} failed: ${messageOf(error)}`;
         outcomes[index] = {
           eventId: event.eventId,
           status: 'rejected',

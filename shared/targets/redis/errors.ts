@@ -4,6 +4,7 @@
  * (WRONGTYPE on a key someone else wrote) or for a value the target will not send, is permanent for that event only.
  */
 import { TargetError } from '../target.js';
+import { messageOf } from '../../errors.js';
 
 /** Error replies that mean the server cannot take writes now but will. */
 const TRANSIENT_REPLIES = [
@@ -31,7 +32,7 @@ export function isTransientRedisError(error: unknown): boolean {
 }
 
 export function batchError(target: string, error: unknown): TargetError {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   return TargetError.transient('REDIS_UNAVAILABLE', `Redis target ${target}: ${message}`, error);
 }
 

@@ -17,6 +17,7 @@ import { compileKeyTemplate, VERSION_KEY_SUFFIX } from './keys.js';
 import { settleCall, type Pending } from './replies.js';
 import { checkSliceLimits, DEFAULT_SLICE_LIMITS, Slice, type SliceLimits } from './slices.js';
 import { eventArgs, type EventArgs } from './values.js';
+import { messageOf } from '../../errors.js';
 
 export interface RedisTargetOptions {
   name: string;
@@ -139,7 +140,7 @@ export class RedisTarget implements Target {
       });
     } catch (error) {
       if (error instanceof TargetError) return error;
-      const message = `projection of ${event.documentId} failed: ${(error as Error).message}`;
+      const message = `projection of ${event.documentId} failed: ${messageOf(error)}`;
       return TargetError.permanent('PROJECTION_FAILED', message, error);
     }
   }

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { readBodyText, retryAfterMs } from './http.js';
 import type { WebhookRequest } from './requests.js';
 import { IDEMPOTENCY_HEADER, SIGNATURE_HEADER, signWebhookBody, TIMESTAMP_HEADER } from './signature.js';
+import { messageOf } from '../../errors.js';
 
 export type ExchangeResult =
   | { kind: 'accepted'; status: number; stale: ReadonlySet<string> }
@@ -99,7 +100,7 @@ function networkFailure(error: unknown, timeoutMs: number): ExchangeResult {
   }
   // undici reports "fetch failed" and puts the socket error (ECONNREFUSED, UND_ERR_SOCKET, ...) in `cause`.
   const cause = (error as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
-  const reason = typeof cause?.code === 'string' ? cause.code : error instanceof Error ? error.message : String(error);
+  const reason = typeof cause?.code === 'string' ? cause.code : messageOf(error);
   return {
     kind: 'retry',
     code: 'WEBHOOK_UNREACHABLE',
