@@ -32,6 +32,20 @@ export class ConfigError extends CosmosSyncError {
   }
 }
 
+/**
+ * The Functions host is shutting the app down: work in flight stops at the next step that can stop (a retry's wait,
+ * the next request) instead of running its course. Retryable: the batch is abandoned (Service Bus delivers it again)
+ * or not checkpointed (the change feed hands it over again), so nothing is lost.
+ */
+export class ShutdownError extends CosmosSyncError {
+  readonly code = 'SHUTTING_DOWN';
+  readonly retryable = true;
+
+  constructor() {
+    super('the app is shutting down');
+  }
+}
+
 /** True for errors the caller should retry (typed errors by their flag; anything unknown is treated as transient). */
 export function isRetryable(error: unknown): boolean {
   return error instanceof CosmosSyncError ? error.retryable : true;

@@ -22,6 +22,7 @@ import { createLogger } from '../logging.js';
 import type { PoisonStore } from '../poison/store.js';
 import type { BatchRecorder } from '../subscribe/batch-summary.js';
 import { deliveriesOf } from '../subscribe/delivery.js';
+import { shutdownSignal } from '../lifecycle/shutdown.js';
 import { processBatch } from '../subscribe/runner.js';
 import { createTarget } from '../targets/registry.js';
 import type { Target } from '../targets/target.js';
@@ -42,7 +43,10 @@ export function createApplyHandler(config: AppConfig, target: TargetConfig, deps
     });
     const deliveries = deliveriesOf(bodies, context.triggerMetadata, target.ordered ? 'one' : 'many');
     const { target: instance, recorder, poison } = deps();
-    await processBatch({ target: instance, recorder, poison, logger, sources: target.sources }, deliveries);
+    await processBatch(
+      { target: instance, recorder, poison, logger, sources: target.sources, signal: shutdownSignal() },
+      deliveries,
+    );
   };
 }
 

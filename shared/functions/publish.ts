@@ -9,6 +9,7 @@ import { SERVICE_BUS_CONNECTION, STORAGE_CONNECTION, type AppConfig } from '../c
 import type { SourceConfig } from '../config/schema.js';
 import { leaseLocationOf } from '../leases/location.js';
 import { createLogger } from '../logging.js';
+import { shutdownSignal } from '../lifecycle/shutdown.js';
 import { publishChanges, type PublishSource } from '../publish/publisher.js';
 import { BlobQuarantineStore } from '../publish/quarantine.js';
 
@@ -73,6 +74,7 @@ export function createPublishHandler(config: AppConfig, source: SourceConfig) {
         quarantine,
         sessionBuckets: config.settings.COSMOS_SYNC_SESSION_BUCKETS,
         logger,
+        signal: shutdownSignal(),
       },
       publishSource,
       items,

@@ -6,6 +6,7 @@
  */
 import type { ServiceBusMessage, ServiceBusSender } from '@azure/service-bus';
 import { CosmosSyncError, messageOf } from '../errors.js';
+import { throwIfShuttingDown } from '../lifecycle/shutdown.js';
 import type { ChangeEvent } from '../events/envelope.js';
 import {
   mapAllVersionsItem,
@@ -37,6 +38,8 @@ export interface PublisherDeps {
   sessionBuckets: number;
   logger: Logger;
   now?: () => Date;
+  /** Aborted when the app shuts down: sending stops and the invocation fails, so the change feed hands it over again. */
+  signal?: AbortSignal;
 }
 
 export interface PublishSummary {
@@ -96,7 +99,7 @@ export async function publishChanges(
   }
 
   try {
-    await sendInBatches(deps.sender, messages, summary, (entry, maxSizeInBytes) =>
+    await sendInBatches(deps.sender, messages, summary, deps.signal, (entry, maxSizeInBytes) =>
       quarantines.push({
         source: source.name,
         code: 'TOO_LARGE',
@@ -107,6 +110,7 @@ export async function publishChanges(
       }),
     );
   } catch (error) {
+    throwIfShuttingDown(deps.signal);
     const detail = messageOf(error);
     throw new PublishError(
       'PUBLISH_FAILED',
@@ -167,23 +171,27 @@ async function sendInBatches(
   sender: PublisherDeps['sender'],
   messages: readonly PendingMessage[],
   summary: PublishSummary,
+  signal: AbortSignal | undefined,
   tooLarge: (entry: PendingMessage, maxSizeInBytes: number) => void,
 ): Promise<void> {
   if (messages.length === 0) return;
-  let batch = await sender.createMessageBatch();
+  const options = { abortSignal: signal };
+  throwIfShuttingDown(signal);
+  let batch = await sender.createMessageBatch(options);
   for (const entry of messages) {
     if (batch.tryAddMessage(entry.message)) continue;
     if (batch.count > 0) {
-      await sender.sendMessages(batch);
+      await sender.sendMessages(batch, options);
       summary.published += batch.count;
       summary.batches += 1;
-      batch = await sender.createMessageBatch();
+      throwIfShuttingDown(signal);
+      batch = await sender.createMessageBatch(options);
       if (batch.tryAddMessage(entry.message)) continue;
     }
     tooLarge(entry, batch.maxSizeInBytes);
   }
   if (batch.count > 0) {
-    await sender.sendMessages(batch);
+    await sender.sendMessages(batch, options);
     summary.published += batch.count;
     summary.batches += 1;
   }

@@ -2,6 +2,9 @@
  * Exponential backoff with equal jitter (each wait is between half and all of the exponential ceiling, so a retry
  * never comes back at once), bounded per wait and in attempts, for retries inside one invocation.
  */
+import { ShutdownError } from '../errors.js';
+import { throwIfShuttingDown } from '../lifecycle/shutdown.js';
+
 export interface BackoffPolicy {
   /** Tries in all, the first included. */
   attempts: number;
@@ -18,9 +21,30 @@ export function backoffDelayMs(policy: BackoffPolicy, retryIndex: number, random
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Waits `ms`, or rejects with the signal's reason as soon as it is aborted. */
+export function waitUnlessAborted(wait: (ms: number) => Promise<void>, ms: number, signal: AbortSignal | undefined) {
+  if (!signal) return wait(ms);
+  throwIfShuttingDown(signal);
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason instanceof Error ? signal.reason : new ShutdownError());
+    signal.addEventListener('abort', onAbort, { once: true });
+    wait(ms).then(
+      () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
 /**
  * Runs `work` until it succeeds, a non-retryable error is thrown, or the attempts are used up; the last error is
- * rethrown unchanged so its code and retryable flag reach the caller.
+ * rethrown unchanged so its code and retryable flag reach the caller. When `signal` is aborted (the app shuts down)
+ * no further attempt starts and a wait ends at once, rejecting with the signal's reason (a ShutdownError).
  */
 export async function withRetries<T>(
   policy: BackoffPolicy,
@@ -28,15 +52,17 @@ export async function withRetries<T>(
   isRetryable: (error: unknown) => boolean,
   wait: (ms: number) => Promise<void> = sleep,
   onRetry: (error: unknown, attempt: number, delayMs: number) => void = () => {},
+  signal?: AbortSignal,
 ): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
+    throwIfShuttingDown(signal);
     try {
       return await work(attempt);
     } catch (error) {
-      if (attempt >= policy.attempts || !isRetryable(error)) throw error;
+      if (attempt >= policy.attempts || !isRetryable(error) || signal?.aborted) throw error;
       const delayMs = backoffDelayMs(policy, attempt - 1);
       onRetry(error, attempt, delayMs);
-      await wait(delayMs);
+      await waitUnlessAborted(wait, delayMs, signal);
     }
   }
 }

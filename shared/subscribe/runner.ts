@@ -31,6 +31,8 @@ export interface SubscriberDeps {
   backoff?: BackoffPolicy;
   wait?: (ms: number) => Promise<void>;
   now?: () => Date;
+  /** Aborted when the app shuts down: retries stop and the batch is abandoned, to be delivered again. */
+  signal?: AbortSignal;
 }
 
 /** Poison descriptions are for a table column and a status page: readable and bounded. */
@@ -86,7 +88,7 @@ export async function processBatch(deps: SubscriberDeps, deliveries: readonly De
       deps.backoff ?? DEFAULT_BACKOFF,
       async () => {
         await ensureOpen(deps.target);
-        const results = latest.length > 0 ? await deps.target.applyBatch(latest) : [];
+        const results = latest.length > 0 ? await deps.target.applyBatch(latest, deps.signal) : [];
         return new Map(results.map((outcome) => [outcome.eventId, outcome]));
       },
       isRetryable,
@@ -103,6 +105,7 @@ export async function processBatch(deps: SubscriberDeps, deliveries: readonly De
           error,
         });
       },
+      deps.signal,
     );
   } catch (error) {
     return failBatch(deps, rejected, eventsByDelivery.size, summary, error);

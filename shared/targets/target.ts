@@ -32,8 +32,11 @@ export interface Target {
    */
   readonly appliesEveryVersion?: boolean;
   open(): Promise<void>;
-  /** One outcome per input event, in input order. */
-  applyBatch(events: readonly ChangeEvent[]): Promise<ApplyOutcome[]>;
+  /**
+   * One outcome per input event, in input order. `signal` is aborted when the app shuts down: a target stops at the
+   * next step it can (cancelling requests where its client can) and throws; the batch is then delivered again.
+   */
+  applyBatch(events: readonly ChangeEvent[], signal?: AbortSignal): Promise<ApplyOutcome[]>;
   close(): Promise<void>;
 }
 

@@ -9,6 +9,7 @@ import { sessionIdFor } from '../../shared/events/ids.js';
 import { createLogger } from '../../shared/logging.js';
 import { BlobQuarantineStore } from '../../shared/publish/quarantine.js';
 import { publishChanges, type PublishSource } from '../../shared/publish/publisher.js';
+import { ShutdownError } from '../../shared/errors.js';
 import { bodyAsJson } from '../support/events.js';
 
 const TOPIC = 'events';
@@ -184,5 +185,33 @@ describe('publishChanges through the local broker', () => {
       code: 'PUBLISH_FAILED',
       retryable: true,
     });
+  });
+
+  it('stops sending when the app shuts down, so the change feed hands the batch over again', async () => {
+    const items = Array.from({ length: 600 }, (_, index) =>
+      doc(`s${index}`, `c${index % 7}`, 3000 + index, { blob: 'x'.repeat(500) }),
+    );
+    const shutdown = new AbortController();
+    const sender = client.createSender(TOPIC);
+    // Shut down as soon as the first batch has gone out: no later batch may start.
+    let sent = 0;
+    const watching = {
+      createMessageBatch: sender.createMessageBatch.bind(sender),
+      sendMessages: async (...args: Parameters<typeof sender.sendMessages>) => {
+        await sender.sendMessages(...args);
+        sent += 1;
+        shutdown.abort(new ShutdownError());
+      },
+    };
+    await expect(
+      publishChanges({ ...deps(), sender: watching, signal: shutdown.signal }, source, items),
+    ).rejects.toBeInstanceOf(ShutdownError);
+    expect(sent).toBe(1);
+    const received = await drainAll('all');
+    expect(received.length).toBeGreaterThan(0);
+    expect(received.length).toBeLessThan(600);
+    // Publishing the same batch again (the trigger's retry) sends the rest; duplicate detection drops the first part.
+    await publishChanges(deps(), source, items);
+    expect(received.length + (await drainAll('all')).length).toBe(600);
   });
 });

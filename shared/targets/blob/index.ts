@@ -15,6 +15,7 @@ import { blobContainerClient } from './client.js';
 import type { BlobTargetConfig } from './config.js';
 import { isTransientFailure, storageFailureOf } from './errors.js';
 import { writeLatest } from './latest.js';
+import { throwIfShuttingDown } from '../../lifecycle/shutdown.js';
 
 export interface BlobTargetOptions {
   name: string;
@@ -49,7 +50,9 @@ export class BlobTarget implements Target {
     this.opened = true;
   }
 
-  async applyBatch(events: readonly ChangeEvent[]): Promise<ApplyOutcome[]> {
+  async applyBatch(events: readonly ChangeEvent[], signal?: AbortSignal): Promise<ApplyOutcome[]> {
+    // Its client cannot cancel a request in flight: a shutdown stops it before it starts, or the batch runs its course.
+    throwIfShuttingDown(signal);
     if (!this.opened) throw TargetError.transient('BLOB_TARGET_NOT_OPEN', `target ${this.name} is not open`);
     // Normally settled at open; after a ContainerNotFound it runs again, so a deleted container is recreated.
     await this.ensureContainer();

@@ -13,6 +13,7 @@ import type { KnownVersions } from '../known-versions.js';
 import { TargetError, type ApplyOutcome } from '../target.js';
 import { targetKeyValue, versionOf, type TargetDocument } from './document.js';
 import { mapBounded } from '../../map-bounded.js';
+import { throwIfShuttingDown } from '../../lifecycle/shutdown.js';
 import { messageOf } from '../../errors.js';
 
 export interface BulkItem {
@@ -76,21 +77,26 @@ async function bulk(
   container: Container,
   operations: OperationInput[],
   what: 'bulk read' | 'bulk write',
+  signal: AbortSignal | undefined,
 ): Promise<OperationResponse[]> {
   if (operations.length === 0) return [];
+  throwIfShuttingDown(signal);
+  const options = { ...(what === 'bulk write' ? WRITE_OPTIONS : READ_OPTIONS), abortSignal: signal };
   let responses: OperationResponse[] | undefined;
   try {
     // After an outage the first requests meet pooled sockets the server already closed (one per earlier parallel
     // request); a few quick tries on other sockets tell a dead store from dead connections.
     for (let attempt = 1; responses === undefined; attempt += 1) {
       try {
-        responses = await bulkOnce(container, operations, what === 'bulk write' ? WRITE_OPTIONS : READ_OPTIONS);
+        responses = await bulkOnce(container, operations, options);
       } catch (error) {
+        if (signal?.aborted) throw error;
         const connectionLevel = !isTooLarge(error) && (error as { code?: unknown }).code === undefined;
         if (!connectionLevel || attempt >= STALE_SOCKET_ATTEMPTS) throw error;
       }
     }
   } catch (error) {
+    throwIfShuttingDown(signal);
     if (isTooLarge(error)) throw new BulkTooLarge(`${what}: request too large`, { cause: error });
     throw transient(what, error);
   }
@@ -122,11 +128,13 @@ async function writeAll(
   plans: readonly Plan[],
   known: KnownVersions,
   outcomes: Map<string, ApplyOutcome>,
+  signal: AbortSignal | undefined,
 ): Promise<BulkItem[]> {
   const written = await bulk(
     container,
     plans.map((plan) => plan.operation),
     'bulk write',
+    signal,
   );
   const conflicted: BulkItem[] = [];
   plans.forEach(({ item }, index) => {
@@ -158,6 +166,7 @@ async function readAndPlan(
   items: readonly BulkItem[],
   known: KnownVersions,
   outcomes: Map<string, ApplyOutcome>,
+  signal: AbortSignal | undefined,
 ): Promise<Plan[]> {
   const reads = await bulk(
     container,
@@ -167,6 +176,7 @@ async function readAndPlan(
       partitionKey: targetKeyValue(event.partitionKey) ?? null,
     })),
     'bulk read',
+    signal,
   );
   const plans: Plan[] = [];
   items.forEach((item, index) => {
@@ -193,6 +203,7 @@ export async function applyInBulk(
   container: Container,
   items: readonly BulkItem[],
   known: KnownVersions,
+  signal?: AbortSignal,
 ): Promise<BulkResult> {
   const outcomes = new Map<string, ApplyOutcome>();
   const guesses: Plan[] = [];
@@ -205,9 +216,9 @@ export async function applyInBulk(
     }
   }
   try {
-    const wrong = await writeAll(container, guesses, known, outcomes);
-    const plans = wrong.length > 0 ? await readAndPlan(container, wrong, known, outcomes) : [];
-    const contended = plans.length > 0 ? await writeAll(container, plans, known, outcomes) : [];
+    const wrong = await writeAll(container, guesses, known, outcomes, signal);
+    const plans = wrong.length > 0 ? await readAndPlan(container, wrong, known, outcomes, signal) : [];
+    const contended = plans.length > 0 ? await writeAll(container, plans, known, outcomes, signal) : [];
     return { outcomes, contended };
   } catch (error) {
     // A document over the size limit makes a whole request fail: the one-by-one path finds and rejects it alone.

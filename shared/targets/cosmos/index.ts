@@ -14,6 +14,7 @@ import { KnownVersions } from '../known-versions.js';
 import { applyInBulk, isTransientStatus, type BulkItem } from './bulk.js';
 import { CosmosTargetMissingError } from './errors.js';
 import { mapBounded } from '../../map-bounded.js';
+import { throwIfShuttingDown } from '../../lifecycle/shutdown.js';
 import type { Projection } from '../projection.js';
 import { buildTargetDocument, targetKeyValue, versionOf, type TargetDocument } from './document.js';
 import { messageOf, statusOf } from '../../errors.js';
@@ -101,7 +102,7 @@ export class CosmosTarget implements Target {
     }
   }
 
-  async applyBatch(events: readonly ChangeEvent[]): Promise<ApplyOutcome[]> {
+  async applyBatch(events: readonly ChangeEvent[], signal?: AbortSignal): Promise<ApplyOutcome[]> {
     const container = this.container;
     if (!container) throw TargetError.transient('COSMOS_TARGET_NOT_OPEN', `target ${this.name} is not open`);
     const outcomes = new Map<string, ApplyOutcome>();
@@ -130,10 +131,11 @@ export class CosmosTarget implements Target {
         });
       }
     }
-    const bulk = await applyInBulk(container, items, this.known);
+    const bulk = await applyInBulk(container, items, this.known, signal);
     for (const [eventId, outcome] of bulk.outcomes) outcomes.set(eventId, outcome);
     // Lost races are rare (another writer touched the document between read and write): settle them one by one.
     await mapBounded(bulk.contended, this.options.concurrency ?? 16, async (item) => {
+      throwIfShuttingDown(signal);
       outcomes.set(item.event.eventId, await this.applyOne(container, item.event, item.document));
     });
     return events.map((event) => outcomes.get(event.eventId) as ApplyOutcome);

@@ -16,6 +16,7 @@ import { rowFor, statementGroups, type Row } from './rows.js';
 import { buildUpsert, type TableRef } from './statements.js';
 import { prepareTable, TableNameError } from './tables.js';
 import { messageOf } from '../../errors.js';
+import { throwIfShuttingDown } from '../../lifecycle/shutdown.js';
 
 export interface PostgresTargetOptions {
   name: string;
@@ -50,7 +51,9 @@ export class PostgresTarget implements Target {
     this.opened = true;
   }
 
-  async applyBatch(events: readonly ChangeEvent[]): Promise<ApplyOutcome[]> {
+  async applyBatch(events: readonly ChangeEvent[], signal?: AbortSignal): Promise<ApplyOutcome[]> {
+    // Its client cannot cancel a request in flight: a shutdown stops it before it starts, or the batch runs its course.
+    throwIfShuttingDown(signal);
     if (!this.opened) throw TargetError.transient('POSTGRES_TARGET_NOT_OPEN', `target ${this.name} is not open`);
     const outcomes: ApplyOutcome[] = new Array(events.length);
     const bySource = new Map<string, { index: number; row: Row }[]>();

@@ -18,6 +18,7 @@ import { settleCall, type Pending } from './replies.js';
 import { checkSliceLimits, DEFAULT_SLICE_LIMITS, Slice, type SliceLimits } from './slices.js';
 import { eventArgs, type EventArgs } from './values.js';
 import { messageOf } from '../../errors.js';
+import { throwIfShuttingDown } from '../../lifecycle/shutdown.js';
 
 export interface RedisTargetOptions {
   name: string;
@@ -70,7 +71,9 @@ export class RedisTarget implements Target {
     this.opened = true;
   }
 
-  async applyBatch(events: readonly ChangeEvent[]): Promise<ApplyOutcome[]> {
+  async applyBatch(events: readonly ChangeEvent[], signal?: AbortSignal): Promise<ApplyOutcome[]> {
+    // Its client cannot cancel a request in flight: a shutdown stops it before it starts, or the batch runs its course.
+    throwIfShuttingDown(signal);
     if (!this.opened) throw TargetError.transient('REDIS_TARGET_NOT_OPEN', `target ${this.name} is not open`);
     try {
       await ensureReady(this.options.client, this.options.readyTimeoutMs);

@@ -8,6 +8,7 @@ import { readBodyText, retryAfterMs } from './http.js';
 import type { WebhookRequest } from './requests.js';
 import { IDEMPOTENCY_HEADER, SIGNATURE_HEADER, signWebhookBody, TIMESTAMP_HEADER } from './signature.js';
 import { messageOf } from '../../errors.js';
+import { throwIfShuttingDown } from '../../lifecycle/shutdown.js';
 
 export type ExchangeResult =
   | { kind: 'accepted'; status: number; stale: ReadonlySet<string> }
@@ -36,7 +37,12 @@ const acceptedBodySchema = z.object({
 
 const isRetryableStatus = (status: number): boolean => status === 408 || status === 429 || status >= 500;
 
-export async function exchange(settings: ExchangeSettings, request: WebhookRequest): Promise<ExchangeResult> {
+/** Throws (a ShutdownError) only when `signal` is aborted: the app is shutting down and the batch will come again. */
+export async function exchange(
+  settings: ExchangeSettings,
+  request: WebhookRequest,
+  signal?: AbortSignal,
+): Promise<ExchangeResult> {
   // A fresh timestamp per attempt: a retry after a long Retry-After must not arrive already stale.
   const timestamp = String(Math.floor(settings.now() / 1_000));
   try {
@@ -52,7 +58,9 @@ export async function exchange(settings: ExchangeSettings, request: WebhookReque
       body: request.body,
       // A redirect would re-send signed events to wherever the receiver points; refuse it instead (see refused).
       redirect: 'manual',
-      signal: AbortSignal.timeout(settings.timeoutMs),
+      signal: signal
+        ? AbortSignal.any([AbortSignal.timeout(settings.timeoutMs), signal])
+        : AbortSignal.timeout(settings.timeoutMs),
     });
     const { status } = response;
     if (status >= 200 && status < 300) {
@@ -69,6 +77,7 @@ export async function exchange(settings: ExchangeSettings, request: WebhookReque
     const note = status >= 300 && status < 400 ? '(redirects are not followed; configure the final URL)' : '';
     return { kind: 'refused', status, excerpt: [excerpt, note].filter(Boolean).join(' ') };
   } catch (error) {
+    throwIfShuttingDown(signal);
     return networkFailure(error, settings.timeoutMs);
   }
 }

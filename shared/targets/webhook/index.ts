@@ -58,14 +58,14 @@ export class WebhookTarget implements Target {
     this.opened = true;
   }
 
-  async applyBatch(events: readonly ChangeEvent[]): Promise<ApplyOutcome[]> {
+  async applyBatch(events: readonly ChangeEvent[], signal?: AbortSignal): Promise<ApplyOutcome[]> {
     if (!this.opened) throw TargetError.transient('WEBHOOK_NOT_OPEN', `target ${this.name} is not open`);
     const requests = planRequests(events, {
       maxEvents: this.options.maxEventsPerRequest,
       maxBytes: this.options.maxRequestBytes,
     });
     const delivered = await mapBounded(requests, this.options.maxConcurrentRequests, (request) =>
-      this.deliver(request),
+      this.deliver(request, signal),
     );
     const byId = new Map(delivered.flat().map((outcome) => [outcome.eventId, outcome]));
     return events.map((event) => byId.get(event.eventId) as ApplyOutcome);
@@ -75,10 +75,10 @@ export class WebhookTarget implements Target {
     this.opened = false;
   }
 
-  private async deliver(request: WebhookRequest): Promise<ApplyOutcome[]> {
+  private async deliver(request: WebhookRequest, signal: AbortSignal | undefined): Promise<ApplyOutcome[]> {
     const what = `webhook ${this.origin}: request of ${request.events.length} event(s)`;
-    const send = () => exchange(this.settings, request);
-    const result = await withWebhookRetries(send, this.options.retry, this.clock, what);
+    const send = () => exchange(this.settings, request, signal);
+    const result = await withWebhookRetries(send, this.options.retry, this.clock, what, signal);
     if (result.kind === 'accepted') {
       return request.events.map((event) => ({
         eventId: event.eventId,
@@ -87,7 +87,7 @@ export class WebhookTarget implements Target {
     }
     if (request.events.length > 1 && CONTENT_STATUSES.has(result.status)) {
       const [first, second] = splitRequest(request);
-      return [...(await this.deliver(first)), ...(await this.deliver(second))];
+      return [...(await this.deliver(first, signal)), ...(await this.deliver(second, signal))];
     }
     const error = TargetError.permanent(
       `WEBHOOK_${result.status}`,

@@ -3,7 +3,8 @@
  * Retry-After header asks for, capped at `maxRetryAfterMs`. When the tries are used up the request's events are not
  * rejected: a transient `TargetError` is thrown, the runner abandons the batch, and Service Bus redelivers it.
  */
-import { backoffDelayMs, type BackoffPolicy } from '../../subscribe/backoff.js';
+import { throwIfShuttingDown } from '../../lifecycle/shutdown.js';
+import { backoffDelayMs, waitUnlessAborted, type BackoffPolicy } from '../../subscribe/backoff.js';
 import { TargetError } from '../target.js';
 import type { ExchangeResult } from './exchange.js';
 
@@ -24,8 +25,10 @@ export async function withWebhookRetries(
   policy: RetryPolicy,
   clock: RetryClock,
   what: string,
+  signal?: AbortSignal,
 ): Promise<FinalResult> {
   for (let attempt = 1; ; attempt += 1) {
+    throwIfShuttingDown(signal);
     const result = await send();
     if (result.kind !== 'retry') return result;
     if (attempt >= policy.attempts) {
@@ -39,6 +42,6 @@ export async function withWebhookRetries(
       result.retryAfterMs === undefined
         ? backoffDelayMs(policy, attempt - 1, clock.random)
         : Math.min(result.retryAfterMs, policy.maxRetryAfterMs);
-    await clock.sleep(wait);
+    await waitUnlessAborted(clock.sleep, wait, signal);
   }
 }

@@ -7,6 +7,7 @@ import type { Delivery } from '../../../shared/subscribe/delivery.js';
 import { processBatch } from '../../../shared/subscribe/runner.js';
 import { MemoryTarget } from '../../support/memory-target.js';
 import { TargetError } from '../../../shared/targets/target.js';
+import { ShutdownError } from '../../../shared/errors.js';
 import { makeEvent, type EventSpec } from '../../support/events.js';
 
 /** Keeps what the runner sets aside; the runner's contract is which messages end up here, and with what. */
@@ -387,5 +388,54 @@ describe('processBatch records the batch beside its poison records', () => {
     expect(h.logs.some((line) => line.includes('"event":"state.record_failed"') && line.includes('table down'))).toBe(
       true,
     );
+  });
+
+  it('stops retrying at once when the app shuts down: the batch is abandoned whole, nothing applied or set aside', async () => {
+    const h = harness();
+    h.target.unavailable = true;
+    const shutdown = new AbortController();
+    let attempts = 0;
+    const target = h.target;
+    const counting = {
+      name: target.name,
+      open: async () => undefined,
+      close: () => target.close(),
+      applyBatch: (events: Parameters<MemoryTarget['applyBatch']>[0]) => {
+        attempts += 1;
+        return target.applyBatch(events);
+      },
+    };
+    // The first retry's wait never ends by itself: only the shutdown can end it.
+    const deps = {
+      ...h.deps,
+      target: counting,
+      backoff: { attempts: 5, initialDelayMs: 60_000, maxDelayMs: 60_000 },
+      wait: () => {
+        shutdown.abort(new ShutdownError());
+        return new Promise<void>(() => {});
+      },
+      signal: shutdown.signal,
+    };
+    const messages = [eventMessage({ id: 'a', lsn: 1 }, 'a1'), eventMessage({ id: 'b', lsn: 2 }, 'b2')];
+    await expect(processBatch(deps, messages)).rejects.toBeInstanceOf(ShutdownError);
+    expect(attempts).toBe(1);
+    expect(target.liveDocuments().size).toBe(0);
+    expect(h.poison.records).toEqual([]);
+    expect(h.recorded).toHaveLength(1);
+    expect(h.recorded[0]).toMatchObject({
+      applied: 0,
+      deadLettered: 0,
+      errorsByCode: { MEMORY_UNAVAILABLE: 1, SHUTTING_DOWN: 2 },
+    });
+  });
+
+  it('starts nothing when the app is already shutting down', async () => {
+    const h = harness();
+    const shutdown = new AbortController();
+    shutdown.abort(new ShutdownError());
+    await expect(
+      processBatch({ ...h.deps, signal: shutdown.signal }, [eventMessage({ id: 'a', lsn: 1 }, 'a1')]),
+    ).rejects.toBeInstanceOf(ShutdownError);
+    expect(h.target.liveDocuments().size).toBe(0);
   });
 });

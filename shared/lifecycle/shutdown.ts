@@ -1,0 +1,28 @@
+/**
+ * The app's shutdown signal, aborted when the Functions host shuts the app down (the appTerminate hook). Retries,
+ * target writes that can be cancelled and Service Bus sends watch it, so a shutdown ends them promptly; what they
+ * leave undone is delivered again (see ShutdownError). A new run (the appStart hook) gets a fresh signal: the local
+ * host and tests start the app again in one process, which Azure never does.
+ */
+import { ShutdownError } from '../errors.js';
+
+let controller = new AbortController();
+
+/** The signal of the app's current run; read it when work starts, not at module load. */
+export function shutdownSignal(): AbortSignal {
+  return controller.signal;
+}
+
+export function signalShutdown(): void {
+  if (!controller.signal.aborted) controller.abort(new ShutdownError());
+}
+
+/** Arms a fresh signal when the previous run was shut down. */
+export function startRun(): void {
+  if (controller.signal.aborted) controller = new AbortController();
+}
+
+/** Throws the shutdown's error when the signal has been aborted; call before starting a step that cannot be undone. */
+export function throwIfShuttingDown(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new ShutdownError();
+}
