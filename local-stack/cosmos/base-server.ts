@@ -1,9 +1,11 @@
 /**
  * Typed facade over @vercel/cosmosdb-server's internals (pinned at 1.0.1): its in-memory account, its query engine and
- * its route table (base-patch.ts does the same for its patch implementation). The package's own types are mostly
- * `any`; only these two files touch them, so the rest of the local Cosmos DB sees plain, checked shapes.
+ * its route table (base-patch.ts does the same for its patch implementation, base-links.ts for its `_self` links and
+ * `_rid` lookups). The package's own types are mostly `any`; only these three files touch them, so the rest of the
+ * local Cosmos DB sees plain, checked shapes.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
 import accountModule from '@vercel/cosmosdb-server/lib/account/index.js';
 import routesModule from '@vercel/cosmosdb-server/lib/routes.js';
 import { badRequest, conflict } from './errors.js';
@@ -17,7 +19,7 @@ export type StoredDocument = JsonObject & { id: string; _rid: string; _self: str
  * Node hands an ES module importer a CommonJS module's whole `exports` object as its default export, while vitest
  * unwraps modules marked `__esModule` one level further; accept both so this runs under tsx, node and vitest.
  */
-function commonJsDefault<T>(imported: { default: T } | T): T {
+export function commonJsDefault<T>(imported: { default: T } | T): T {
   if ((typeof imported === 'object' || typeof imported === 'function') && imported !== null && 'default' in imported) {
     return imported.default;
   }
@@ -164,6 +166,19 @@ type BaseHandler = (
   res: ServerResponse,
   params: Record<string, string>,
 ) => unknown;
+
+/**
+ * A stand-in for a request whose body this server has already read: the base handlers read bodies from the stream
+ * themselves, so they get the same method, URL and headers with the body replayed.
+ */
+export function withReplayedBody(req: IncomingMessage, body: Buffer): IncomingMessage {
+  const replay = Readable.from([body]);
+  return Object.assign(replay, {
+    method: req.method,
+    url: req.url,
+    headers: req.headers,
+  }) as unknown as IncomingMessage;
+}
 
 /** The base server's own routing (databases, containers, queries, reads of collections, UDFs, pkranges, `/`). */
 export function findBaseRoute(req: IncomingMessage): BaseRoute | undefined {

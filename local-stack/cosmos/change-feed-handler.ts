@@ -12,8 +12,9 @@ import type { ContainerRequest } from './container-request.js';
 import { badRequest } from './errors.js';
 import type { Reply } from './http-io.js';
 import { partitionKeyFromHeaders } from './partition-key.js';
+import { pageSize } from './request-headers.js';
 
-/** The page size when the client does not ask for one. */
+/** The page size when the client does not ask for one, or asks for the service's choice (-1). */
 const DEFAULT_MAX_ITEM_COUNT = 100;
 
 const MODES: Readonly<Record<string, ChangeFeedMode>> = {
@@ -39,7 +40,7 @@ export function readChangeFeedPage(request: ContainerRequest): Reply {
   const page = readChangeFeed(state, {
     mode,
     start,
-    maxItemCount: parseMaxItemCount(request.header('x-ms-max-item-count')),
+    maxItemCount: pageSize(request.req) ?? DEFAULT_MAX_ITEM_COUNT,
     partitionKey: partitionKeyFromHeaders(request.req.headers),
     partitionKeyPaths: request.partitionKeyPaths,
   });
@@ -67,11 +68,6 @@ function parseStart(ifNoneMatch: string | undefined, ifModifiedSince: string | u
     return { kind: 'time', timeMs };
   }
   return { kind: 'beginning' };
-}
-
-function parseMaxItemCount(value: string | undefined): number {
-  const parsed = value === undefined ? NaN : Number.parseInt(value, 10);
-  return Number.isFinite(parsed) && parsed > 0 ? parsed : DEFAULT_MAX_ITEM_COUNT;
 }
 
 /** There is one physical partition ("0", covering "" to "FF"); sub-ranges would need the service's hashing. */

@@ -1,6 +1,6 @@
 /** Checks a client's document the way Cosmos DB does before it is stored. */
 import type { JsonObject } from './base-server.js';
-import { badRequest, tooLarge } from './errors.js';
+import { badRequest, missingId, tooLarge } from './errors.js';
 
 /** Properties the service owns; values sent by the client (e.g. a document read earlier and sent back) are dropped. */
 const SYSTEM_PROPERTIES = ['_rid', '_self', '_etag', '_ts', '_attachments', '_lsn'];
@@ -18,9 +18,7 @@ export function userDocument(body: unknown): JsonObject & { id: string } {
     throw badRequest('The request payload is invalid. Ensure to provide a valid request payload.');
   }
   const { id } = body;
-  if (typeof id !== 'string' || id.length === 0) {
-    throw badRequest("The input content is invalid because the required properties - 'id; ' - are missing");
-  }
+  if (typeof id !== 'string' || id.length === 0) throw missingId();
   if (ILLEGAL_ID_CHARACTERS.test(id)) throw badRequest('Id contains illegal chars.');
   validateTimeToLive(body.ttl);
   const document: JsonObject = {};

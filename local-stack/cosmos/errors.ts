@@ -53,6 +53,12 @@ export const tooLarge = (): CosmosHttpError => new CosmosHttpError(413, 'Request
 
 export const badRequest = (message: string): CosmosHttpError => new CosmosHttpError(400, message);
 
+export const missingId = (): CosmosHttpError =>
+  badRequest("The input content is invalid because the required properties - 'id; ' - are missing");
+
+/** What the service says about its own failures; the details stay in this server's log, never in the response. */
+export const INTERNAL_ERROR_MESSAGE = 'Unknown server error occurred when processing this request.';
+
 export interface CosmosErrorBody {
   code: string;
   message: string;

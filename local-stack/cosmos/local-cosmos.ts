@@ -6,6 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CosmosClientOptions } from '@azure/cosmos';
+import { useAzureSelfLinks } from './base-links.js';
 import { createBaseAccount } from './base-server.js';
 import { ContainerRegistry } from './container-registry.js';
 import { routeRequest } from './request-router.js';
@@ -43,6 +44,7 @@ export async function startLocalCosmos(options: LocalCosmosOptions = {}): Promis
   const maxDocumentBytes = options.maxDocumentBytes ?? DEFAULT_MAX_DOCUMENT_BYTES;
   const server = createServer();
   const port = await listen(server, host, options.port ?? 0);
+  useAzureSelfLinks();
   const account = createBaseAccount(host, port);
   const registry = new ContainerRegistry(account);
   server.on('request', (req, res) => {

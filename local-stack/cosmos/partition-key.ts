@@ -43,7 +43,16 @@ export function samePartitionKey(a: PartitionKeyValues, b: PartitionKeyValues): 
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-/** Reads the request's partition key header; undefined when absent. */
+/**
+ * A partition key component the service accepts: a string, number, boolean or null, or `{}` for "None". Anything
+ * else (nested arrays, non-empty objects) makes the whole header invalid.
+ */
+function isComponent(value: unknown): boolean {
+  if (value === null || ['string', 'number', 'boolean'].includes(typeof value)) return true;
+  return isNoneLiteral(value);
+}
+
+/** Reads the request's partition key header; undefined when absent, 400 when it is not a JSON array of components. */
 export function partitionKeyFromHeaders(
   headers: Record<string, string | string[] | undefined>,
 ): PartitionKeyValues | undefined {
@@ -54,10 +63,9 @@ export function partitionKeyFromHeaders(
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw badRequest(`The partition key supplied in ${PARTITION_KEY_HEADER} is not valid JSON.`);
+    parsed = undefined;
   }
-  if (!Array.isArray(parsed))
-    throw badRequest(`The partition key supplied in ${PARTITION_KEY_HEADER} must be an array.`);
+  if (!Array.isArray(parsed) || !parsed.every(isComponent)) throw badRequest(`Partition key ${text} is invalid.`);
   return parsed;
 }
 
@@ -67,7 +75,13 @@ export function requirePartitionKey(
 ): PartitionKeyValues {
   const values = partitionKeyFromHeaders(headers);
   if (values === undefined) throw badRequest('PartitionKey value must be supplied for this operation.');
-  if (values.length !== paths.length) {
+  if (values.length < paths.length) {
+    // Sic: the service's message has "the the".
+    throw badRequest(
+      'The partition key supplied in x-ms-partitionkey header has fewer components than defined in the the collection.',
+    );
+  }
+  if (values.length > paths.length) {
     throw badRequest(
       `Partition key provided either doesn't correspond to definition in the collection or doesn't match partition key field values specified in the document.`,
     );

@@ -9,6 +9,7 @@ import { isJsonObject } from './document-validation.js';
 import { badRequest } from './errors.js';
 import type { Reply } from './http-io.js';
 import { extractPartitionKey, type PartitionKeyValues } from './partition-key.js';
+import { pageSize } from './request-headers.js';
 
 /** POST /docs with a query body. */
 export async function queryPartition(request: ContainerRequest, partitionKey: PartitionKeyValues): Promise<Reply> {
@@ -32,7 +33,7 @@ function runInPartition(request: ContainerRequest, partitionKey: PartitionKeyVal
   let page;
   try {
     page = container.documents.queryOver(inPartition, query, {
-      maxItemCount: positiveInteger(request.header('x-ms-max-item-count')),
+      maxItemCount: pageSize(request.req),
       continuation: parseContinuation(request.header('x-ms-continuation')),
     });
   } catch (error) {
@@ -46,11 +47,6 @@ function runInPartition(request: ContainerRequest, partitionKey: PartitionKeyVal
     headers,
     body: { _rid: state.containerRid, Documents: page.result, _count: page.result.length },
   };
-}
-
-function positiveInteger(value: string | undefined): number | undefined {
-  const parsed = value === undefined ? NaN : Number.parseInt(value, 10);
-  return Number.isFinite(parsed) && parsed > 0 ? parsed : undefined;
 }
 
 function parseContinuation(value: string | undefined): unknown {
