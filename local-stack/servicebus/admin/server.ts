@@ -99,10 +99,14 @@ function answerRequest(request: IncomingMessage, counts: RuntimeCountsSource, st
   try {
     return answerRoute(parsed.route, query, counts, context);
   } catch (error) {
-    // A failing broker is a bug worth seeing in the stack's output, not only in the client's error.
+    // A failing broker is a bug worth seeing in the stack's output. The client gets no details: the reason may name
+    // the broker's address or files, which error descriptions never echo.
     console.error('[servicebus-admin] the runtime counts source failed:', error);
-    const reason = error instanceof Error ? error.message : String(error);
-    return errorResponse(500, `The local broker failed to report runtime counts: ${reason}`, { now });
+    return errorResponse(
+      500,
+      "The local broker failed to report runtime counts; the local stack's output has the details.",
+      { now },
+    );
   }
 }
 

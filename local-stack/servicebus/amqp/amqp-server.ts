@@ -5,7 +5,12 @@ import { errorFields } from '../broker/logger.js';
 import type { ServiceBusNamespace } from '../broker/namespace.js';
 import { ConnectionRegistry } from './connection-registry.js';
 import { LinkRouter } from './link-router.js';
-import { dropFramesAfterPeerEnd } from './rhea-runtime.js';
+import {
+  clearConnectionTimers,
+  dropFramesAfterPeerEnd,
+  keepOutgoingWindow,
+  offerServiceBusSaslMechanisms,
+} from './rhea-runtime.js';
 
 export interface AmqpServerOptions {
   host: string;
@@ -21,9 +26,28 @@ export interface AmqpServer {
 }
 
 /**
- * The AMQP 1.0 listener (plain TCP, SASL ANONYMOUS or PLAIN with any credentials, like the official emulator).
- * rhea's automatic behaviours that would hide Service Bus semantics are switched off: incoming messages are not
- * auto-accepted, and `modified` dispositions stay distinct from `released` (abandon and defer are both modified).
+ * What Service Bus announces in OPEN and BEGIN (read from its frames in SDK debug logs): 64 KB frames, 4999 channels
+ * and session windows of 5000 incoming and 2048 outgoing transfers. Clients size their frames by max-frame-size
+ * (uamqp cannot send anything larger than its own 64 KB frame limit when none is announced).
+ *
+ * Service Bus also announces a 240 s idle time-out; this broker does not. With it, an @azure/service-bus client
+ * (rhea) that has closed still holds a 120 s heartbeat timer, so a process that closes the local stack and its
+ * clients (the local host, `npm start`, tests) would stay alive two minutes; without it nothing else changes for a
+ * client, which keeps sending heartbeats by its own idle time-out. Left for a closer look (docs/local-stack.md).
+ */
+export const SERVICE_BUS_LIMITS = {
+  maxFrameSize: 65_536,
+  channelMax: 4_999,
+  incomingWindow: 5_000,
+  outgoingWindow: 2_048,
+} as const;
+
+/**
+ * The AMQP 1.0 listener (plain TCP; SASL MSSBCBS, PLAIN or ANONYMOUS with any credentials, like the official
+ * emulator). rhea's automatic behaviours that would hide Service Bus semantics are switched off: incoming messages
+ * are not auto-accepted, and `modified` dispositions stay distinct from `released` (abandon and defer are both
+ * modified). rhea honours the client's own OPEN and BEGIN: it splits transfers at the client's max-frame-size, sends
+ * heartbeats at half its idle-time-out, and never exceeds its incoming window.
  */
 export async function startAmqpServer(options: AmqpServerOptions): Promise<AmqpServer> {
   const { log } = options;
@@ -32,24 +56,17 @@ export async function startAmqpServer(options: AmqpServerOptions): Promise<AmqpS
     autoaccept: false,
     treat_modified_as_released: false,
   });
-  const mechanisms = container.sasl_server_mechanisms as {
-    enable_anonymous(): void;
-    enable_plain(verify: (username: string, password: string) => boolean): void;
-  };
-  mechanisms.enable_anonymous();
-  mechanisms.enable_plain(() => true); // any key is accepted, as by the official emulator
+  offerServiceBusSaslMechanisms(container.sasl_server_mechanisms);
   const connections = new ConnectionRegistry((error) =>
     log.error('a cleanup after a receiver, session or connection ended failed', errorFields(error)),
   );
   const sockets = new Set<Socket>();
   const release = (connection: Connection): void => connections.release(connection);
-  let endpointHost = `${options.host}:${options.port}`;
   const router = new LinkRouter({
     namespace: options.namespace,
     connections,
     log,
     maxMessageSizeBytes: options.maxMessageSizeBytes,
-    endpointHost: () => endpointHost,
   });
 
   container.on('connection_open', (context: EventContext) => {
@@ -59,6 +76,9 @@ export async function startAmqpServer(options: AmqpServerOptions): Promise<AmqpS
       log.debug('dropped a frame the client sent after ending its session', { performative, channel }),
     );
     log.debug('connection opened', { connection: connection.container_id });
+  });
+  container.on('session_open', (context: EventContext) => {
+    if (context.session !== undefined) keepOutgoingWindow(context.session, SERVICE_BUS_LIMITS.outgoingWindow);
   });
   container.on('connection_close', (context: EventContext) => release(context.connection));
   container.on('disconnected', (context: EventContext) => release(context.connection));
@@ -82,14 +102,17 @@ export async function startAmqpServer(options: AmqpServerOptions): Promise<AmqpS
   }
 
   // rhea keeps at most `session_buffer_size` deliveries in flight per session and frees one only when it is settled
-  // and every older one is too; a message whose lock simply expires stays in that window. A large window keeps
-  // such messages from stalling a receiver (entries are allocated as used).
+  // and every older one is too; a message whose lock simply expires stays in that window. A large outgoing buffer
+  // keeps such messages from stalling a receiver (entries are allocated as used). The incoming buffer is the
+  // incoming window BEGIN announces; deliveries are settled as they arrive, so Service Bus's 5000 is plenty.
   // Without TCP_NODELAY, small replies (dispositions, CBS and management responses) wait on Nagle's algorithm and the
   // client's delayed ACK: about 40 ms per request/response round trip.
   const listenOptions: ServerConnectionOptions & { tcp_no_delay: boolean } = {
     host: options.host,
     port: options.port,
-    session_buffer_size: 1 << 16,
+    session_buffer_size: { incoming: SERVICE_BUS_LIMITS.incomingWindow, outgoing: 1 << 16 },
+    max_frame_size: SERVICE_BUS_LIMITS.maxFrameSize,
+    channel_max: SERVICE_BUS_LIMITS.channelMax,
     tcp_no_delay: true,
   };
   const server: Server = container.listen(listenOptions);
@@ -103,13 +126,13 @@ export async function startAmqpServer(options: AmqpServerOptions): Promise<AmqpS
   });
   server.on('error', (error: unknown) => log.error('AMQP listener error', errorFields(error)));
   const port = (server.address() as AddressInfo).port;
-  endpointHost = `${options.host}:${port}`;
 
   return {
     port,
     async close(): Promise<void> {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const connection of connections.connections) {
+      const closing = connections.connections;
+      for (const connection of closing) {
         try {
           connection.close({
             condition: 'amqp:connection:forced',
@@ -123,6 +146,8 @@ export async function startAmqpServer(options: AmqpServerOptions): Promise<AmqpS
       // Give rhea a turn to write the close frames, then drop the sockets so nothing keeps the process alive.
       await new Promise<void>((resolve) => setImmediate(resolve));
       for (const socket of sockets) socket.destroy();
+      // A destroyed socket ends no connection in rhea's eyes: its heartbeat timers would keep the process alive.
+      for (const connection of closing) clearConnectionTimers(connection);
       await closed;
     },
   };

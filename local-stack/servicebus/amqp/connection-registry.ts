@@ -5,10 +5,12 @@ import type { Connection, Receiver, Sender, Session } from 'rhea';
  * on the connection), nor when the peer ends their session without detaching them first (it only raises
  * `session_close` on the session; rhea-promise does that when its own timeout gives up on an attach), so every
  * link registers its cleanup here. Reply links of request/response nodes ($cbs, $management) are found by the
- * reply-to address requests carry.
+ * reply-to address requests carry or, for requests without one, by pairing with the request link.
  */
 class ConnectionState {
   readonly replyLinks = new Map<string, Sender>();
+  /** Reply links by the node they receive from, in the order they were attached. */
+  readonly nodeReplyLinks: Array<{ node: string; link: Sender }> = [];
   readonly cleanups = new Set<() => void>();
 }
 
@@ -54,19 +56,36 @@ export class ConnectionRegistry {
     return unregister;
   }
 
-  registerReplyLink(connection: Connection, keys: Array<string | undefined>, link: Sender): void {
+  /** `node` identifies the request/response node the link receives from ($cbs, or an entity's $management). */
+  registerReplyLink(connection: Connection, keys: Array<string | undefined>, link: Sender, node: string): void {
     const state = this.stateOf(connection);
     for (const key of keys) if (key !== undefined && key !== '') state.replyLinks.set(key, link);
+    state.nodeReplyLinks.push({ node, link });
   }
 
   unregisterReplyLink(connection: Connection, link: Sender): void {
-    const links = this.states.get(connection)?.replyLinks;
-    if (links === undefined) return;
-    for (const [key, value] of links) if (value === link) links.delete(key);
+    const state = this.states.get(connection);
+    if (state === undefined) return;
+    for (const [key, value] of state.replyLinks) if (value === link) state.replyLinks.delete(key);
+    const index = state.nodeReplyLinks.findIndex((entry) => entry.link === link);
+    if (index !== -1) state.nodeReplyLinks.splice(index, 1);
   }
 
   replyLink(connection: Connection, replyTo: string): Sender | undefined {
     return this.states.get(connection)?.replyLinks.get(replyTo);
+  }
+
+  /**
+   * The reply link paired with a request link: the link the same client attached to receive from the same node,
+   * on the same session if there is one (the latest attached), else on the same connection. This is where the
+   * service answers requests that name no reply-to (uamqp's CBS and management clients send none).
+   */
+  pairedReplyLink(requestLink: Receiver, node: string): Sender | undefined {
+    const candidates = (this.states.get(requestLink.connection)?.nodeReplyLinks ?? []).filter(
+      (entry) => entry.node === node && entry.link.is_open(),
+    );
+    const sameSession = candidates.filter((entry) => entry.link.session === requestLink.session);
+    return (sameSession.at(-1) ?? candidates.at(-1))?.link;
   }
 
   private stateOf(connection: Connection): ConnectionState {

@@ -1,4 +1,5 @@
 import type { Typed } from 'rhea';
+import { lockTokenBytes } from '../broker/lock-token.js';
 import type { StoredMessage } from '../broker/stored-message.js';
 import { MESSAGE_STATE_CODES } from '../broker/stored-message.js';
 import { amqpNull, newWriter, types, wrapUbyte } from './rhea-runtime.js';
@@ -13,6 +14,11 @@ export interface DeliveryView {
   lockedUntil?: number;
   /** Peeked messages report their state (active, deferred, scheduled). */
   includeState?: boolean;
+  /**
+   * Deferred messages received through `$management` carry their lock token as the `x-opt-lock-token` delivery
+   * annotation too: they have no delivery tag, and the Python SDK reads the token only from there.
+   */
+  lockToken?: string;
 }
 
 const MAX_UINT = 0xffffffff;
@@ -33,6 +39,10 @@ export function encodeForReceiver(message: StoredMessage, view: DeliveryView): B
       ]),
     ),
   );
+  if (view.lockToken !== undefined) {
+    const deliveryAnnotations = { 'x-opt-lock-token': types.wrap_uuid(lockTokenBytes(view.lockToken)) };
+    writer.write(described(0x71, types.wrap_symbolic_map(deliveryAnnotations)));
+  }
   const annotations: Record<string, unknown> = {
     ...content.annotations,
     'x-opt-sequence-number': types.wrap_long(message.sequenceNumber),

@@ -1,6 +1,6 @@
 import type { Receiver, Sender } from 'rhea';
 import { BrokerError, brokerErrors } from '../broker/broker-error.js';
-import { parseEntityAddress } from '../broker/entity-address.js';
+import { displayAddress, parseEntityAddress, type EntityAddress } from '../broker/entity-address.js';
 import type { BrokerLogger } from '../broker/logger.js';
 import { errorFields } from '../broker/logger.js';
 import type { ServiceBusNamespace } from '../broker/namespace.js';
@@ -27,8 +27,11 @@ export interface RouterDependencies {
   connections: ConnectionRegistry;
   log: BrokerLogger;
   maxMessageSizeBytes: number;
-  /** `host:port`, as entity addresses in error messages show it (known once the listener is bound). */
-  endpointHost: () => string;
+}
+
+/** The node a request/response link talks to, as the pairing of request and reply links compares it. */
+function nodeKey(address: string, parsed: EntityAddress | undefined): string {
+  return parsed === undefined ? address : `${parsed.entityPath.toLowerCase()}/$management`;
 }
 
 /**
@@ -47,9 +50,10 @@ export class LinkRouter {
         echoTerminus(receiver);
         serveRequests(
           receiver,
+          CBS_NODE,
           connections,
-          (request) => handleCbsRequest(request, namespace, this.deps.endpointHost()),
-          cbsFailure,
+          (request) => handleCbsRequest(request, namespace),
+          (error) => cbsFailure(error, log),
           log,
         );
         return;
@@ -61,15 +65,18 @@ export class LinkRouter {
         echoTerminus(receiver);
         serveRequests(
           receiver,
+          nodeKey(address, parsed),
           connections,
           (request) => handleManagementRequest(request, target, parsed.entityPath, namespace),
-          managementFailure,
+          (error) => managementFailure(error, log),
           log,
         );
         return;
       }
       if (target.kind !== 'queue' && target.kind !== 'topic') {
-        throw brokerErrors.notAllowed(`Cannot send to '${address}': messages can only be sent to queues and topics.`);
+        throw brokerErrors.notAllowed(
+          `Cannot send to '${parsed.entityPath}': messages can only be sent to queues and topics.`,
+        );
       }
       echoTerminus(receiver);
       setLocalAttachField(receiver, 'max_message_size', this.deps.maxMessageSizeBytes);
@@ -86,25 +93,28 @@ export class LinkRouter {
       if (address === CBS_NODE || parsed?.management === true) {
         if (parsed !== undefined && namespace.resolve(address) === undefined) throw this.notFound(address);
         echoTerminus(sender);
-        connections.registerReplyLink(sender.connection, [sender.name, remoteTargetAddress(sender)], sender);
+        const node = address === CBS_NODE ? CBS_NODE : nodeKey(address, parsed);
+        connections.registerReplyLink(sender.connection, [sender.name, remoteTargetAddress(sender)], sender, node);
         sender.once('sender_close', () => connections.unregisterReplyLink(sender.connection, sender));
         return;
       }
       const target = namespace.resolve(address);
       if (parsed === undefined || target === undefined) throw this.notFound(address);
       if (target.kind === 'topic') {
-        throw brokerErrors.notAllowed(`Cannot receive from topic '${address}'; receive from one of its subscriptions.`);
+        throw brokerErrors.notAllowed(
+          `Cannot receive from topic '${parsed.entityPath}'; receive from one of its subscriptions.`,
+        );
       }
       const filter = remoteSourceFilter(sender);
       const wantsSession = SESSION_FILTER in filter;
       if (target.queue.sessions !== undefined && !wantsSession) {
         throw brokerErrors.notAllowed(
-          `It is not possible for an entity that requires sessions to create a non-sessionful message receiver ('${address}').`,
+          `It is not possible for an entity that requires sessions to create a non-sessionful message receiver ('${parsed.entityPath}').`,
         );
       }
       if (target.queue.sessions === undefined && wantsSession) {
         throw brokerErrors.notAllowed(
-          `'${address}' does not require sessions; it cannot be received from with a session receiver.`,
+          `'${parsed.entityPath}' does not require sessions; it cannot be received from with a session receiver.`,
         );
       }
       // Settle modes are whatever the receiver asked for: settled transfers mean receive-and-delete.
@@ -130,8 +140,7 @@ export class LinkRouter {
   }
 
   private notFound(address: string): BrokerError {
-    const host = this.deps.endpointHost();
-    return brokerErrors.entityNotFound(`sb://${host}/${address}`, host);
+    return brokerErrors.entityNotFound(displayAddress(address), this.deps.namespace.name);
   }
 
   /** Anything that goes wrong while attaching refuses that one link; the connection and broker carry on. */
@@ -142,12 +151,8 @@ export class LinkRouter {
       if (!(error instanceof BrokerError))
         this.deps.log.error('attaching a link failed', { link: link.name, ...errorFields(error) });
       else this.deps.log.debug('refused a link', { link: link.name, condition: error.condition });
-      refuseLink(
-        link,
-        error instanceof BrokerError
-          ? error
-          : brokerErrors.internal(`attaching the link failed: ${String((error as Error)?.message ?? error)}`),
-      );
+      // An unexpected error's message may hold file paths or addresses: the client gets the generic description.
+      refuseLink(link, error instanceof BrokerError ? error : brokerErrors.internal());
     }
   }
 }

@@ -40,11 +40,9 @@ export function refuseLink(link: Sender | Receiver, error: BrokerError): void {
   link.close(toAmqpError(error) as Parameters<typeof link.close>[0]);
 }
 
+/** The AMQP error for a failure; an unexpected one gets the generic description (its message stays in the log). */
 export function toAmqpError(error: unknown): AmqpErrorFields {
-  const brokerError =
-    error instanceof BrokerError
-      ? error
-      : brokerErrors.internal(`internal broker error: ${(error as Error)?.message ?? String(error)}`);
+  const brokerError = error instanceof BrokerError ? error : brokerErrors.internal();
   return { condition: brokerError.condition, description: brokerError.message };
 }
 

@@ -1,4 +1,4 @@
-import rhea, { type Connection, type Delivery, type Sender, type Receiver, type Typed } from 'rhea';
+import rhea, { type Connection, type Delivery, type Sender, type Receiver, type Session, type Typed } from 'rhea';
 
 /**
  * rhea's typings describe its client API loosely and leave out the parts a broker needs (the encoder's Reader and
@@ -60,6 +60,49 @@ export function amqpNull(): Typed {
 
 export function wrapUbyte(value: number): Typed {
   return codec.wrap_ubyte(value);
+}
+
+/**
+ * A message-id as a correlation-id of the same AMQP type. rhea decodes ulong ids to numbers, uuids and binaries to
+ * buffers, and would encode any buffer back as a uuid; uamqp matches responses by a ulong correlation-id.
+ */
+export function correlationIdFor(messageId: unknown): Typed | undefined {
+  if (typeof messageId === 'string') return types.wrap_string(messageId);
+  if (typeof messageId === 'number' && Number.isInteger(messageId) && messageId >= 0)
+    return types.wrap_ulong(messageId);
+  if (Buffer.isBuffer(messageId)) {
+    return messageId.length === 16 ? types.wrap_uuid(messageId) : types.wrap_binary(messageId);
+  }
+  return undefined;
+}
+
+interface SaslMechanism {
+  outcome: boolean | undefined;
+  username: string | undefined;
+  start(initialResponse: unknown, hostname: unknown): void;
+}
+type SaslServerMechanisms = Record<string, () => SaslMechanism> & {
+  enable_anonymous(): void;
+  enable_plain(verify: (username: string, password: string) => boolean): void;
+};
+
+/**
+ * Offers the SASL mechanisms Service Bus offers, in its order: MSSBCBS, PLAIN, ANONYMOUS (EXTERNAL needs TLS).
+ * MSSBCBS authenticates nothing at connection level (the client authorises each entity through $cbs put-token
+ * afterwards), so its init is answered with outcome ok whatever it carries. PLAIN accepts any key, as the official
+ * emulator does. rhea lists the mechanisms in the order they were added.
+ */
+export function offerServiceBusSaslMechanisms(containerMechanisms: unknown): void {
+  const mechanisms = containerMechanisms as SaslServerMechanisms;
+  mechanisms['MSSBCBS'] = () => ({
+    outcome: undefined,
+    username: undefined,
+    start(): void {
+      this.outcome = true;
+    },
+  });
+  mechanisms.enable_plain(() => true);
+  mechanisms.enable_anonymous();
 }
 
 /** A `rejected` outcome; without an error it confirms a dead-lettering the client asked for. */
@@ -136,8 +179,71 @@ export function flushLink(link: Sender | Receiver): void {
   if (typeof connection?._register === 'function') connection._register();
 }
 
+/**
+ * Writes the dispositions of deliveries we received and settled, now rather than on rhea's next processing turn.
+ * rhea writes a session's outgoing transfers before its dispositions, so a response sent right after accepting its
+ * request would reach the client first; uamqp then fails the call ("did not receive send confirmation").
+ */
+export function writeSettlementsNow(link: Receiver): void {
+  const session = link.session as unknown as SessionInternals;
+  if (typeof session.incoming?.process !== 'function') {
+    throw new Error('rhea session has an unexpected shape; cannot write dispositions ahead of a response');
+  }
+  session.incoming.process(session);
+}
+
 export function isLocallyOpen(link: Sender | Receiver): boolean {
   return (link as unknown as LinkInternals).state?.local_open === true;
+}
+
+interface SessionInternals {
+  incoming?: { process?: (session: unknown) => void };
+  outgoing?: { next_transfer_id: number; window?: number };
+  local?: { begin?: { incoming_window?: number; outgoing_window?: number } };
+  _write_flow?: (link?: unknown) => void;
+  output?: (frame: unknown, payload?: unknown) => void;
+}
+
+/**
+ * Announces `size` as the session's outgoing window, as Service Bus does (2048), and keeps to it. rhea announces an
+ * unlimited window it only counts down; a peer that enforces the window would stop us once it ran out. The window is
+ * renewed with a session flow each time half of it has been used.
+ */
+export function keepOutgoingWindow(session: Session, size: number): void {
+  const internals = session as unknown as SessionInternals;
+  const { outgoing, local } = internals;
+  const writeFlow = internals._write_flow;
+  const output = internals.output;
+  if (
+    outgoing === undefined ||
+    local?.begin === undefined ||
+    typeof writeFlow !== 'function' ||
+    typeof output !== 'function'
+  ) {
+    throw new Error('rhea session has an unexpected shape; cannot set its outgoing window');
+  }
+  Object.defineProperty(outgoing, 'window', { get: () => size, set: () => undefined, configurable: true });
+  local.begin.outgoing_window = size;
+  let renewedAt = outgoing.next_transfer_id;
+  internals._write_flow = function (this: unknown, link?: unknown) {
+    renewedAt = outgoing.next_transfer_id;
+    writeFlow.call(this, link);
+  };
+  // Every frame of the session passes here; a transfer has already advanced next_transfer_id when it is written.
+  internals.output = function (this: unknown, frame: unknown, payload?: unknown) {
+    output.call(this, frame, payload);
+    if (outgoing.next_transfer_id - renewedAt >= size / 2) internals._write_flow?.call(this);
+  };
+}
+
+/** Stops a connection's heartbeat and idle timers (rhea clears them only when the socket ends or fails). */
+export function clearConnectionTimers(connection: Connection): void {
+  const timers = connection as unknown as Record<'heartbeat_in' | 'heartbeat_out' | 'abort_idle', unknown>;
+  for (const name of ['heartbeat_in', 'heartbeat_out', 'abort_idle'] as const) {
+    const timer = timers[name];
+    if (timer !== undefined) clearTimeout(timer as NodeJS.Timeout);
+    timers[name] = undefined;
+  }
 }
 
 interface SessionFrame {

@@ -89,10 +89,7 @@ function grant(sender: Sender, link: OutgoingLink, queue: MessageQueue, lane: Se
 function refuse(sender: Sender, link: OutgoingLink, error: unknown, log: BrokerLogger): void {
   link.release();
   if (!(error instanceof BrokerError)) log.error('accepting a session failed', errorFields(error));
-  refuseLink(
-    sender,
-    error instanceof BrokerError ? error : brokerErrors.internal(String((error as Error)?.message ?? error)),
-  );
+  refuseLink(sender, error instanceof BrokerError ? error : brokerErrors.internal());
 }
 
 function waitTime(sender: Sender): number {

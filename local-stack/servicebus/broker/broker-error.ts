@@ -21,14 +21,22 @@ function tracked(description: string, tracker: string): string {
   return `${description} TrackingId:${randomUUID()}, SystemTracker:${tracker}, Timestamp:${new Date().toISOString()}`;
 }
 
+/** What Service Bus says when it fails internally; the details stay in the broker's log. */
+const INTERNAL_ERROR =
+  'The service was unable to process the request; please retry the operation. For more information on exception types and proper exception handling, please refer to https://aka.ms/ServiceBusExceptions .';
+
 export const brokerErrors = {
-  /** The SDK recognises this wording (and the 404) and raises `MessagingEntityNotFound`. */
-  entityNotFound(address: string, host: string): BrokerError {
+  /**
+   * The SDKs recognise this wording (and the 404, or `amqp:not-found`) and raise `MessagingEntityNotFound`. Service
+   * Bus names the entity with its namespace; so does this, by the namespace's configured name rather than the
+   * broker's host and port (descriptions never echo the listener's address).
+   */
+  entityNotFound(entityPath: string, namespace: string): BrokerError {
     return new BrokerError(
       'amqp:not-found',
       tracked(
-        `The messaging entity '${address}' could not be found. To know more visit https://aka.ms/sbResourceMgrExceptions. `,
-        `${host}:${address}`,
+        `The messaging entity '${namespace}:${entityPath}' could not be found. To know more visit https://aka.ms/sbResourceMgrExceptions. `,
+        `${namespace}:${entityPath}`,
       ),
       404,
     );
@@ -90,7 +98,11 @@ export const brokerErrors = {
   notImplemented(description: string): BrokerError {
     return new BrokerError('amqp:not-implemented', description, 501);
   },
-  internal(description: string): BrokerError {
+  /**
+   * An unexpected failure. The description is the service's generic one unless the caller gives a fixed one of its
+   * own; never pass an exception's message (it may hold file paths, addresses or a stack).
+   */
+  internal(description = INTERNAL_ERROR): BrokerError {
     return new BrokerError('amqp:internal-error', description, 500);
   },
 };

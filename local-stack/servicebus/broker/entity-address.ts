@@ -47,3 +47,11 @@ export function parseEntityAddress(address: string): EntityAddress | undefined {
       .replace(/\/\$management$/i, ''),
   };
 }
+
+/**
+ * An address as error descriptions show it: without the scheme and host a client may have put in front (those name
+ * the broker's own listener, which descriptions never echo).
+ */
+export function displayAddress(address: string): string {
+  return address.replace(SCHEME, '').replace(/^\/+/, '');
+}

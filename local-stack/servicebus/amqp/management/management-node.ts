@@ -1,5 +1,7 @@
 import type { Message } from 'rhea';
 import { BrokerError, brokerErrors } from '../../broker/broker-error.js';
+import type { BrokerLogger } from '../../broker/logger.js';
+import { errorFields } from '../../broker/logger.js';
 import type { ResolvedEntity, ServiceBusNamespace } from '../../broker/namespace.js';
 import type { NodeResponse } from '../request-response.js';
 import { errorResponse, type ManagementOperation } from './management-request.js';
@@ -49,10 +51,9 @@ export function handleManagementRequest(
   });
 }
 
-export function managementFailure(error: unknown): NodeResponse {
-  const brokerError =
-    error instanceof BrokerError
-      ? error
-      : brokerErrors.internal(`internal broker error: ${(error as Error)?.message ?? String(error)}`);
+/** The error response for a failed request; an unexpected failure is logged and answered generically. */
+export function managementFailure(error: unknown, log: BrokerLogger): NodeResponse {
+  if (!(error instanceof BrokerError)) log.error('a $management request failed', errorFields(error));
+  const brokerError = error instanceof BrokerError ? error : brokerErrors.internal();
   return errorResponse(brokerError.statusCode, brokerError.condition, brokerError.message);
 }

@@ -2,6 +2,7 @@ import { brokerErrors } from '../../broker/broker-error.js';
 import type { MessageQueue } from '../../broker/message-queue.js';
 import type { ResolvedEntity, SendTarget, ServiceBusNamespace } from '../../broker/namespace.js';
 import type { NodeResponse } from '../request-response.js';
+import { types } from '../rhea-runtime.js';
 
 /** A `$management` request, already tied to the entity whose management node it was sent to. */
 export interface ManagementRequest {
@@ -16,17 +17,27 @@ export interface ManagementRequest {
 
 export type ManagementOperation = (request: ManagementRequest) => NodeResponse;
 
-/** Service Bus management responses use camel-cased status properties (the $cbs node uses dashed ones). */
+/**
+ * Service Bus management responses use camel-cased status properties (the $cbs node uses dashed ones), typed as the
+ * service sends them: statusCode an int, statusDescription a string, errorCondition a symbol. Clients check the
+ * types: uamqp reads the status with `amqpvalue_get_int`, .NET casts it to int and the condition to AmqpSymbol.
+ */
 export function ok(body?: Record<string, unknown>): NodeResponse {
-  return { applicationProperties: { statusCode: 200, statusDescription: 'OK' }, body };
+  return { applicationProperties: status(200, 'OK'), body };
 }
 
 export function noContent(): NodeResponse {
-  return { applicationProperties: { statusCode: 204, statusDescription: 'No Content' }, body: {} };
+  return { applicationProperties: status(204, 'No Content'), body: {} };
 }
 
 export function errorResponse(statusCode: number, condition: string, description: string): NodeResponse {
-  return { applicationProperties: { statusCode, statusDescription: description, errorCondition: condition } };
+  return {
+    applicationProperties: { ...status(statusCode, description), errorCondition: types.wrap_symbol(condition) },
+  };
+}
+
+function status(code: number, description: string): Record<string, unknown> {
+  return { statusCode: types.wrap_int(code), statusDescription: description };
 }
 
 /** The queue, subscription or dead-letter queue a message operation works on. */

@@ -33,7 +33,10 @@ export const receiveBySequenceNumber: ManagementOperation = (request) => {
   const mode = settleMode === 0 ? 'receiveAndDelete' : 'peekLock';
   const sessionId = optionalString(request.body['session-id'], 'session-id');
   const messages = queue.receiveDeferred(sequenceNumbers, mode, sessionId, (message) => {
-    const encoded = encodeForReceiver(message, mode === 'peekLock' ? { lockedUntil: message.lockedUntil } : {});
+    const encoded = encodeForReceiver(
+      message,
+      mode === 'peekLock' ? { lockedUntil: message.lockedUntil, lockToken: message.lockToken } : {},
+    );
     return message.lockToken === undefined
       ? { message: encoded }
       : { 'lock-token': types.wrap_uuid(lockTokenBytes(message.lockToken)), message: encoded };
