@@ -4,9 +4,13 @@ import { eventually, readTarget } from './support.js';
 
 describe('pipeline end to end in AllVersionsAndDeletes mode', () => {
   let pipeline: LocalPipeline;
+  const hostEvents: string[] = [];
 
   beforeAll(async () => {
-    pipeline = await startLocalPipeline({ sample: { changeFeedMode: 'AllVersionsAndDeletes' }, log: () => {} });
+    pipeline = await startLocalPipeline({
+      sample: { changeFeedMode: 'AllVersionsAndDeletes' },
+      log: (line) => void hostEvents.push(String(line['event'])),
+    });
   });
   afterAll(async () => {
     await pipeline?.close();
@@ -21,8 +25,12 @@ describe('pipeline end to end in AllVersionsAndDeletes mode', () => {
     }, `the tombstone of ${id}`);
 
   it('propagates real deletes', async () => {
-    // The trigger starts from "now" in this mode; give it a moment to take its first lease.
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // The trigger starts from "now" in this mode: a write before it holds its lease (and has read its first page,
+    // which fixes "now") would not be seen, as in Azure.
+    await eventually(
+      async () => (hostEvents.includes('cosmos.lease.acquired') ? true : undefined),
+      'the trigger to take its lease',
+    );
     await source().items.create({ id: 'avd-1', customerId: 'a1', revision: 1 });
     await eventually(() => readTarget(target(), 'avd-1', 'a1'), 'the created document');
     await source().item('avd-1', 'a1').delete();
@@ -41,7 +49,13 @@ describe('pipeline end to end in AllVersionsAndDeletes mode', () => {
     await source().items.upsert({ id: 'avd-3', customerId: 'a3', revision: 2 });
     await source().item('avd-3', 'a3').delete();
     await tombstoneOf('avd-3', 'a3');
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // Every message the subscriber received is settled: nothing of this key can still change the target.
+    const counts = pipeline.stack.serviceBus.counts;
+    await eventually(
+      async () =>
+        counts.subscription('cosmos-sync-events', 'cosmos-target')?.activeMessageCount === 0 ? true : undefined,
+      'the Cosmos target subscription to be drained',
+    );
     expect((await readTarget(target(), 'avd-3', 'a3'))?._sync.deleted).toBe(true);
   });
 });
