@@ -3,7 +3,7 @@
  * addresses, duplicate detection, the heap and the bucketed deadline timer.
  */
 import rhea from 'rhea';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { encodeForReceiver } from '../../local-stack/servicebus/amqp/delivery-encoder.js';
 import {
   BATCH_MESSAGE_FORMAT,
@@ -138,7 +138,16 @@ describe('min-heap', () => {
 });
 
 describe('deadline scheduler', () => {
-  it('fires due keys together, skips cancelled ones, and moves rescheduled ones', async () => {
+  // Fake timers and a clock on a bucket boundary: with the real clock, whether deadlines 1 ms apart share a 20 ms
+  // bucket depended on the moment the test ran.
+  beforeEach(() => {
+    vi.useFakeTimers({ now: 1_000_000 });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('fires due keys together, skips cancelled ones, and moves rescheduled ones', () => {
     const fired: string[][] = [];
     const scheduler = new DeadlineScheduler<string>(
       (keys) => fired.push(keys.sort()),
@@ -154,11 +163,31 @@ describe('deadline scheduler', () => {
     scheduler.schedule('late', now + 30);
     scheduler.cancel('c');
     scheduler.schedule('late', now + 150);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    vi.advanceTimersByTime(39);
+    expect(fired).toEqual([]);
+    vi.advanceTimersByTime(1);
     expect(fired).toEqual([['a', 'b']]);
     expect(scheduler.has('late')).toBe(true);
-    await new Promise((resolve) => setTimeout(resolve, 120));
+    vi.advanceTimersByTime(120);
     expect(fired).toEqual([['a', 'b'], ['late']]);
+    scheduler.dispose();
+  });
+
+  it('puts deadlines in buckets of its resolution, so one timer serves a burst', () => {
+    const fired: number[][] = [];
+    const scheduler = new DeadlineScheduler<number>(
+      (keys) => fired.push(keys),
+      (error) => {
+        throw error;
+      },
+      25,
+    );
+    const now = Date.now();
+    for (let key = 1; key <= 1000; key += 1) scheduler.schedule(key, now + 1 + (key % 25));
+    expect(vi.getTimerCount()).toBe(1);
+    vi.advanceTimersByTime(25);
+    expect(fired).toHaveLength(1);
+    expect(fired[0]).toHaveLength(1000);
     scheduler.dispose();
   });
 });
