@@ -1,18 +1,13 @@
 /**
- * Defaults that depend on a connection's kind, resolved once by parseConfig so the rest of the app sees plain values.
+ * Source defaults that depend on a connection's kind, resolved once by parseConfig so the rest of the app sees plain
+ * values (a target's live in its descriptor's `resolve`).
  *
  * With an identity, Cosmos DB data-plane RBAC cannot create databases or containers (that is a control-plane
  * operation), so whatever the app or the trigger would create must already exist: creating is on by default only for
  * a connection string, and asking for it with an identity is a start-up problem rather than a 403 at run time.
  */
 import type { ResolvedConnection } from './connections.js';
-import type {
-  CosmosTargetConfig,
-  ParsedSourceConfig,
-  ParsedTargetConfig,
-  SourceConfig,
-  TargetConfig,
-} from './schema.js';
+import type { ParsedSourceConfig, SourceConfig } from './schema.js';
 
 type Connections = ReadonlyMap<string, ResolvedConnection>;
 
@@ -51,23 +46,4 @@ export function resolveSource(
       `(partition key /id) in your infrastructure and remove createLeaseContainer (or set it to false)`,
   );
   return { value: { ...source, createLeaseContainer: value }, problems };
-}
-
-export function resolveTarget(
-  target: ParsedTargetConfig,
-  index: number,
-  connections: Connections,
-): Resolved<TargetConfig> {
-  if (target.type !== 'cosmos') return { value: target, problems: [] };
-  const where = `${target.database}/${target.container}`;
-  const { value, problems } = createSwitch(
-    target.createIfNotExists,
-    connections.get(target.connection),
-    (setting) =>
-      `COSMOS_SYNC_TARGETS[${index}].createIfNotExists: true needs a connection string, but ${setting} is ` +
-      `identity-based and Cosmos DB data-plane RBAC cannot create databases or containers; create ${where} in your ` +
-      `infrastructure and remove createIfNotExists (or set it to false)`,
-  );
-  const resolved: CosmosTargetConfig = { ...target, createIfNotExists: value };
-  return { value: resolved, problems };
 }

@@ -6,11 +6,12 @@ import { adminEndpointProblem } from '../clients/servicebus-admin.js';
 import { ConfigError } from '../errors.js';
 import { telemetryConnectionStringProblem } from '../telemetry/provider.js';
 import type { Env, ResolvedConnection } from './connections.js';
-import { resolveSource, resolveTarget } from './defaults.js';
+import { resolveSource } from './defaults.js';
 import { resolveConnections, SERVICE_BUS_CONNECTION } from './resolve-connections.js';
-import { webhookSecretProblem } from '../targets/webhook/config.js';
+import { descriptorOf, TARGET_TYPES } from '../targets/catalog.js';
+import type { TargetDescriptor } from '../targets/descriptor.js';
 import type { SourceConfig, TargetConfig } from './schema.js';
-import { settingsSchema, type Settings } from './settings.js';
+import { settingsSchema, settingsSchemaFor, type Settings } from './settings.js';
 import type { ResolvedStorageConnection } from './storage.js';
 
 export { SERVICE_BUS_CONNECTION, STORAGE_CONNECTION } from './resolve-connections.js';
@@ -44,8 +45,18 @@ function uniqueNameProblems(kind: string, names: readonly string[]): string[] {
   });
 }
 
-export function parseConfig(env: Env): AppConfig {
-  const parsed = settingsSchema.safeParse(env);
+/**
+ * `targetTypes` is the catalog's list; tests pass it with a test-only type added, which the schema, the connection
+ * lookup and the start-up checks then accept like any other.
+ */
+export function parseConfig(
+  env: Env,
+  targetTypes: readonly [TargetDescriptor, ...TargetDescriptor[]] = TARGET_TYPES,
+): AppConfig {
+  // Typed as the catalog's settings: a test's extra type is handled only through its own descriptor below.
+  const parsed = (
+    targetTypes === TARGET_TYPES ? settingsSchema.safeParse(env) : settingsSchemaFor(targetTypes).safeParse(env)
+  ) as ReturnType<typeof settingsSchema.safeParse>;
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${formatPath(issue.path) || '(settings)'}: ${issue.message}`);
     throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`, problems);
@@ -68,16 +79,19 @@ export function parseConfig(env: Env): AppConfig {
     for (const name of target.sources ?? []) {
       if (!sourceNames.has(name)) problems.push(`COSMOS_SYNC_TARGETS[${index}].sources: unknown source "${name}"`);
     }
-    const secretProblem = target.type === 'webhook' ? webhookSecretProblem(target, env) : undefined;
-    if (secretProblem) problems.push(secretProblem);
   });
 
-  const resolved = resolveConnections(env, sources, targets);
+  const resolved = resolveConnections(env, sources, targets, targetTypes);
   problems.push(...resolved.problems);
   const { connections, storageConnections } = resolved;
 
   const resolvedSources = sources.map((source, index) => resolveSource(source, index, connections));
-  const resolvedTargets = targets.map((target, index) => resolveTarget(target, index, connections));
+  const resolvedTargets = targets.map((target, index): { value: TargetConfig; problems: string[] } => {
+    const resolve = descriptorOf(targetTypes, target.type).resolve;
+    if (!resolve) return { value: target, problems: [] };
+    // The descriptor's own entry type: the schema parsed this entry with the same descriptor's schema.
+    return resolve(target as never, { index, env, connections }) as { value: TargetConfig; problems: string[] };
+  });
   for (const { problems: more } of [...resolvedSources, ...resolvedTargets]) problems.push(...more);
 
   const serviceBus = connections.get(SERVICE_BUS_CONNECTION);

@@ -4,20 +4,14 @@
  * endpoint is reported at start-up with who needs it.
  */
 import { resolveConnection, type ConnectionService, type Env, type ResolvedConnection } from './connections.js';
+import { descriptorOf, TARGET_TYPES } from '../targets/catalog.js';
+import type { TargetDescriptor } from '../targets/descriptor.js';
 import type { ParsedSourceConfig, ParsedTargetConfig } from './schema.js';
 import { resolveStorageConnection, type ResolvedStorageConnection, type StorageService } from './storage.js';
 
 /** The fixed connection names of the shared services, as the function registrations reference them. */
 export const SERVICE_BUS_CONNECTION = 'ServiceBus';
 export const STORAGE_CONNECTION = 'AzureWebJobsStorage';
-
-/** Which kind of connection each target type's `connection` names; a storage service means a storage connection. */
-const TARGET_CONNECTION_SERVICE = {
-  cosmos: 'cosmos',
-  postgres: 'postgres',
-  redis: 'redis',
-  blob: 'blob',
-} as const satisfies Record<Exclude<ParsedTargetConfig['type'], 'webhook'>, ConnectionService | StorageService>;
 
 const LABEL: Record<ConnectionService | 'storage', string> = {
   cosmos: 'Cosmos DB',
@@ -40,6 +34,7 @@ export function resolveConnections(
   env: Env,
   sources: readonly ParsedSourceConfig[],
   targets: readonly ParsedTargetConfig[],
+  targetTypes: readonly TargetDescriptor[] = TARGET_TYPES,
 ): ResolvedConnections {
   const problems: string[] = [];
   const services = new Map<string, ConnectionService>();
@@ -72,9 +67,8 @@ export function resolveConnections(
     want(source.leaseConnection ?? source.connection, 'cosmos', `the leases of source "${source.name}"`);
   }
   for (const target of targets) {
-    if (target.type !== 'webhook') {
-      want(target.connection, TARGET_CONNECTION_SERVICE[target.type], `${target.type} target "${target.name}"`);
-    }
+    const connection = descriptorOf(targetTypes, target.type).connection;
+    if (connection) want(connection.of(target as never), connection.service, `${target.type} target "${target.name}"`);
   }
 
   const connections = new Map<string, ResolvedConnection>();

@@ -4,12 +4,9 @@
  * a message that names the setting and the expected form.
  */
 import { z } from 'zod';
-import { blobTargetSchema } from '../targets/blob/config.js';
-import { postgresTargetSchema } from '../targets/postgres/config.js';
-import { redisTargetSchema } from '../targets/redis/config.js';
-import { webhookTargetSchema } from '../targets/webhook/config.js';
+import { targetSchema } from '../targets/catalog.js';
 import { connectionNameSchema } from './connections.js';
-import { targetCommonFields } from './target-common.js';
+import { partitionKeyPathSchema } from './partition-key-path.js';
 
 const identifier = (what: string) =>
   z
@@ -18,11 +15,6 @@ const identifier = (what: string) =>
       /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/,
       `expected ${what}: 1-63 letters, digits, "-" or "_", not starting with - or _`,
     );
-
-const partitionKeyPath = z
-  .string()
-  .regex(/^(\/[^/\s]+)+$/, 'expected a path like "/customerId" or "/tenant/id"')
-  .describe('Partition key path of the container');
 
 export const sourceSchema = z
   .object({
@@ -33,7 +25,7 @@ export const sourceSchema = z
     database: z.string().min(1).describe('Database of the monitored container'),
     container: z.string().min(1).describe('Monitored container'),
     partitionKeyPaths: z
-      .array(partitionKeyPath)
+      .array(partitionKeyPathSchema)
       .min(1)
       .max(3)
       .describe('Partition key path(s) of the container; up to three for hierarchical keys'),
@@ -112,35 +104,8 @@ export type ParsedSourceConfig = z.infer<typeof sourceSchema>;
 /** A source as the app sees it (`AppConfig.sources`): parseConfig has resolved `createLeaseContainer`. */
 export type SourceConfig = Omit<ParsedSourceConfig, 'createLeaseContainer'> & { createLeaseContainer: boolean };
 
-export const cosmosTargetSchema = z.object({
-  ...targetCommonFields,
-  type: z.literal('cosmos'),
-  connection: connectionNameSchema.default('CosmosTarget'),
-  database: z.string().min(1).describe('Database of the target container'),
-  container: z.string().min(1).describe('Target container (a materialized copy)'),
-  partitionKeyPath: partitionKeyPath.default('/pk').describe('Partition key path of the target container'),
-  createIfNotExists: z
-    .boolean()
-    .optional()
-    .describe(
-      'Create the database and container at start-up when missing. Default: true when the connection is a ' +
-        'connection string, false when it is identity-based (Cosmos DB data-plane RBAC cannot create databases or ' +
-        'containers: create them in infrastructure)',
-    ),
-});
-
-export const targetSchema = z.discriminatedUnion('type', [
-  cosmosTargetSchema,
-  postgresTargetSchema,
-  redisTargetSchema,
-  blobTargetSchema,
-  webhookTargetSchema,
-]);
-/** A target as the schema parses it: a Cosmos target's `createIfNotExists` may be absent. */
+export { targetSchema };
+/** A target entry as the schema parses it (the descriptors' entry schemas, by `type`). */
 export type ParsedTargetConfig = z.infer<typeof targetSchema>;
-/** A Cosmos target as the app sees it: parseConfig has resolved `createIfNotExists` from the connection's kind. */
-export type CosmosTargetConfig = Omit<z.infer<typeof cosmosTargetSchema>, 'createIfNotExists'> & {
-  createIfNotExists: boolean;
-};
-/** A target as the app sees it (`AppConfig.targets`). */
-export type TargetConfig = Exclude<ParsedTargetConfig, { type: 'cosmos' }> | CosmosTargetConfig;
+/** A target as the app sees it (`AppConfig.targets`): each descriptor's start-up check has filled its defaults. */
+export type TargetConfig = ParsedTargetConfig;

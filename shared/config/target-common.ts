@@ -1,6 +1,6 @@
 /**
  * Fields every target's config entry has. A module of its own so each target's config fragment can use it without
- * importing `schema.ts`, which imports those fragments to build the target union.
+ * importing the catalog (shared/targets/catalog.ts), which builds the target union from every type's fragment.
  */
 import { z } from 'zod';
 

@@ -1,6 +1,7 @@
 /**
- * The one interface every target implements. Adding a target means one folder under `shared/targets/` with a class
- * that implements this, its zod config fragment, and one registration-only subscriber function.
+ * The one interface every target implements. Adding a target means one folder under `shared/targets/` (the class that
+ * implements this, its config fragment, and a descriptor tying them together: descriptor.ts) and one entry in the
+ * catalog (catalog.ts); functions/apply-changes.ts registers a subscriber function for every configured target.
  *
  * Lifecycle:
  * 1. `open()` is called once per process before the first batch: connect, create tables or containers when the

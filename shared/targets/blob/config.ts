@@ -1,6 +1,6 @@
 /**
- * Config fragment of the Blob storage target (`type: "blob"`). `blobTargetSchema` is one member of the target union in
- * `shared/config/schema.ts`; `createBlobTarget` builds the target from the parsed entry.
+ * Config fragment of the Blob storage target (`type: "blob"`). `blobTargetSchema` is the entry schema of its descriptor
+ * (descriptor.ts); `createBlobTarget` builds the target from the parsed entry.
  */
 import { z } from 'zod';
 import { connectionNameSchema } from '../../config/connections.js';

@@ -1,6 +1,6 @@
 /**
- * Config fragment of the webhook target (`type: "webhook"`). `webhookTargetSchema` is one member of the target union in
- * `shared/config/schema.ts`; `createWebhookTarget` builds the target and reads the secret from its app setting.
+ * Config fragment of the webhook target (`type: "webhook"`). `webhookTargetSchema` is the entry schema of its descriptor
+ * (descriptor.ts), which also checks the secret at start-up; `createWebhookTarget` builds the target.
  */
 import { z } from 'zod';
 import type { Env } from '../../config/connections.js';

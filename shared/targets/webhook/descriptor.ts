@@ -1,0 +1,14 @@
+import { defineTarget } from '../descriptor.js';
+import { webhookSecretProblem, webhookTargetSchema } from './config.js';
+import { createWebhookTarget } from './index.js';
+
+export const webhookTarget = defineTarget({
+  type: 'webhook',
+  configSchema: webhookTargetSchema,
+  // The secret is checked at start-up, so a missing or short one stops the app before the first request.
+  resolve: (config, context) => {
+    const problem = webhookSecretProblem(config, context.env);
+    return { value: config, problems: problem ? [problem] : [] };
+  },
+  create: (config, context) => createWebhookTarget(config, { env: context.env }),
+});
