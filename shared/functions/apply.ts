@@ -27,6 +27,12 @@ import { processBatch } from '../subscribe/runner.js';
 import { createTarget } from '../targets/registry.js';
 import type { Target } from '../targets/target.js';
 
+/**
+ * What a subscriber function needs to know of its target: a configured target (COSMOS_SYNC_TARGETS) is one, and so is
+ * a custom subscriber, a user's own function file that applies events to a store of its own (docs/custom-subscriber.md).
+ */
+export type SubscriberSpec = Pick<TargetConfig, 'name' | 'subscription' | 'ordered' | 'sources'>;
+
 export interface ApplyDependencies {
   /** Made once per process; reused by every invocation. */
   target: Target;
@@ -34,7 +40,7 @@ export interface ApplyDependencies {
   poison: PoisonStore;
 }
 
-export function createApplyHandler(config: AppConfig, target: TargetConfig, deps: () => ApplyDependencies) {
+export function createApplyHandler(config: AppConfig, target: SubscriberSpec, deps: () => ApplyDependencies) {
   return async (bodies: unknown, context: InvocationContext): Promise<void> => {
     const logger = createLogger(context, config.settings.COSMOS_SYNC_LOG_LEVEL, {
       function: context.functionName,
@@ -72,7 +78,7 @@ export type ApplyFunctionOptions = ServiceBusTopicFunctionOptions & {
 
 export function applyFunctionOptions(
   config: AppConfig,
-  target: TargetConfig,
+  target: SubscriberSpec,
   deps: () => ApplyDependencies,
 ): ApplyFunctionOptions {
   return {
