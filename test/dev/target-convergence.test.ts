@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { ExpectedDocument } from '../../dev/demo-workload.js';
 import type { HeldState } from '../../dev/target-readers.js';
 import { waitForAll, type TargetUnderTest } from '../../dev/target-convergence.js';
@@ -64,8 +64,7 @@ describe('waitForAll (the demo deciding that its targets converged)', () => {
       },
     };
     const waiting = waitForAll([slow, fast.target], expected, 5_000, () => {}, 1);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(fast.target.convergedAt).toBeTypeOf('number');
+    await vi.waitFor(() => expect(fast.target.convergedAt).toBeTypeOf('number'));
     expect(slow.convergedAt).toBeUndefined();
     releaseSlow();
     await waiting;

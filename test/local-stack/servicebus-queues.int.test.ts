@@ -2,7 +2,7 @@
  * The local Service Bus broker's queues, driven only through the real `@azure/service-bus` SDK.
  */
 import Long from 'long';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   delay,
   receiveCount,
@@ -316,8 +316,8 @@ describe('peek, defer, receive-and-delete, subscribe', () => {
     await done;
     await receiver.close();
     expect([...bodies].sort((a, b) => Number(a) - Number(b))).toEqual([...Array(20).keys()]);
-    await delay(100);
-    expect(bus.broker.counts.queue('streaming')?.totalMessageCount).toBe(0);
+    // Completions travel after the handler returned: wait for the broker to have them all.
+    await vi.waitFor(() => expect(bus.broker.counts.queue('streaming')?.totalMessageCount).toBe(0));
     await sender.close();
   });
 });
