@@ -4,6 +4,7 @@
  */
 import { DEFAULT_PORTS } from '../local-stack/cli.js';
 import type { HostLogLine } from '../local-host/index.js';
+import { functionLogData } from '../local-host/log.js';
 import { startLocalPipeline } from './pipeline.js';
 import { messageOf } from '../shared/errors.js';
 
@@ -14,10 +15,8 @@ function printLine(line: HostLogLine, json: boolean): void {
     return;
   }
   // The app's own structured lines reach the host log wrapped as `function.log` with the line under `data`.
-  const data = line['data'];
-  if (line['event'] === 'function.log' && typeof data === 'object' && data !== null && 'event' in data) {
-    line = { ...(data as HostLogLine), functionName: line['functionName'] };
-  }
+  const data = functionLogData(line);
+  if (data && 'event' in data) line = { ...data, functionName: line['functionName'] };
   const event = String(line['event'] ?? '');
   const interesting =
     /published|settled|deadlettered|quarantined|metrics\.target|error|failed|unavailable|retry|started|stopped/i;

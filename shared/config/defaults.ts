@@ -11,7 +11,7 @@ import type { ParsedSourceConfig, SourceConfig } from './schema.js';
 
 type Connections = ReadonlyMap<string, ResolvedConnection>;
 
-interface Resolved<T> {
+export interface Resolved<T> {
   value: T;
   problems: string[];
 }
@@ -19,8 +19,9 @@ interface Resolved<T> {
 /**
  * The effective "create when missing" switch: the explicit value, else true for a connection string and false for an
  * identity. An unresolved connection (already reported) counts as a connection string, so no second problem appears.
+ * Sources' lease containers use it here; the Cosmos DB target's check (targets/cosmos/config.ts) too.
  */
-function createSwitch(
+export function createSwitch(
   explicit: boolean | undefined,
   connection: ResolvedConnection | undefined,
   problem: (connection: string) => string,

@@ -22,7 +22,33 @@ export function startRun(): void {
   if (controller.signal.aborted) controller = new AbortController();
 }
 
+const reasonOf = (signal: AbortSignal): Error => (signal.reason instanceof Error ? signal.reason : new ShutdownError());
+
 /** Throws the shutdown's error when the signal has been aborted; call before starting a step that cannot be undone. */
 export function throwIfShuttingDown(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new ShutdownError();
+  if (signal?.aborted) throw reasonOf(signal);
+}
+
+/** Runs `wait(ms)`, but rejects with the shutdown's error as soon as the signal is aborted (a retry's backoff). */
+export function waitUnlessAborted(
+  wait: (ms: number) => Promise<void>,
+  ms: number,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  if (!signal) return wait(ms);
+  throwIfShuttingDown(signal);
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => reject(reasonOf(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    wait(ms).then(
+      () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }

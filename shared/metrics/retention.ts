@@ -8,8 +8,9 @@
  */
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
 import { tableKey } from '../state/columns.js';
-import { stateErrorFrom, tableStatusOf } from '../state/errors.js';
+import { stateErrorFrom } from '../state/errors.js';
 import { invertedTimeKey } from './entity.js';
+import { statusOf } from '../errors.js';
 
 /** The service's limit for one entity-group transaction. */
 const TRANSACTION_SIZE = 100;
@@ -98,7 +99,7 @@ async function findOldRows(table: TableClient, filter: string, limit: number): P
       }
     }
   } catch (error) {
-    if (tableStatusOf(error) === 404) return rows; // no table yet: nothing to prune
+    if (statusOf(error) === 404) return rows; // no table yet: nothing to prune
     throw stateErrorFrom(error, `list old metrics rows of ${table.tableName}`);
   }
   return rows;
@@ -132,7 +133,7 @@ async function deleteChunk(table: TableClient, chunk: readonly RowRef[], result:
   } catch (error) {
     // A transaction is all or nothing: one row deleted meanwhile (another run, a person) fails all of it with 404.
     // Then delete one by one, where a 404 only means that row is already gone.
-    if (tableStatusOf(error) !== 404) throw stateErrorFrom(error, `delete old metrics rows of ${table.tableName}`);
+    if (statusOf(error) !== 404) throw stateErrorFrom(error, `delete old metrics rows of ${table.tableName}`);
   }
   let deleted = 0;
   for (const row of chunk) {
@@ -140,7 +141,7 @@ async function deleteChunk(table: TableClient, chunk: readonly RowRef[], result:
       await table.deleteEntity(row.partitionKey, row.rowKey);
       deleted += 1;
     } catch (error) {
-      if (tableStatusOf(error) !== 404) throw stateErrorFrom(error, `delete old metrics row of ${table.tableName}`);
+      if (statusOf(error) !== 404) throw stateErrorFrom(error, `delete old metrics row of ${table.tableName}`);
       result.alreadyGone += 1;
     }
   }

@@ -1,6 +1,7 @@
 /** How many poison records each target has, for the status report: a key-only scan of the target's partition. */
 import { odata, type TableClient } from '@azure/data-tables';
-import { stateErrorFrom, tableStatusOf } from '../state/errors.js';
+import { stateErrorFrom } from '../state/errors.js';
+import { statusOf } from '../errors.js';
 
 /** Counting stops here: past this, the number only says "a lot" and a full scan would cost a page per thousand. */
 export const POISON_COUNT_CAP = 10_000;
@@ -17,7 +18,7 @@ export async function countPoison(table: TableClient, target: string, cap = POIS
     }
   } catch (error) {
     // No table yet: nothing was ever set aside.
-    if (tableStatusOf(error) === 404) return 0;
+    if (statusOf(error) === 404) return 0;
     throw stateErrorFrom(error, `count poison records of target ${target}`);
   }
   return count;

@@ -6,8 +6,9 @@
 import { RestError, type TableClient } from '@azure/data-tables';
 import type { ContainerClient } from '@azure/storage-blob';
 import { ensureTable, forgetTable } from '../clients/tables.js';
-import { stateErrorFrom, tableStatusOf } from '../state/errors.js';
+import { stateErrorFrom } from '../state/errors.js';
 import { poisonBlobName, poisonRowKey, type PoisonRecord } from './record.js';
+import { statusOf } from '../errors.js';
 
 export interface PoisonStore {
   /** Resolves once every record is stored; rejects (retryable unless the service refused) when one is not. */
@@ -61,7 +62,7 @@ export class StoragePoisonStore implements PoisonStore {
     } catch (error) {
       // Recorded by an earlier delivery of the same message: keep the first record.
       if (error instanceof RestError && error.statusCode === 409) return;
-      if (tableStatusOf(error) === 404) forgetTable(this.table);
+      if (statusOf(error) === 404) forgetTable(this.table);
       throw stateErrorFrom(error, `record poison message ${rowKey} of target ${record.target}`);
     }
   }

@@ -1,7 +1,7 @@
 /**
  * Failures of the state and metrics tables, typed so callers can tell "try again later" from "someone has to look".
  */
-import { CosmosSyncError, messageOf } from '../errors.js';
+import { CosmosSyncError, messageOf, statusOf } from '../errors.js';
 
 export type StateErrorCode =
   /** The table service cannot be reached or is overloaded. */
@@ -33,16 +33,11 @@ export class StateStoreError extends CosmosSyncError {
   }
 }
 
-/** The HTTP status of a Tables SDK failure; undefined for network errors, which never got a response. */
-export function tableStatusOf(error: unknown): number | undefined {
-  const status = (error as { statusCode?: unknown } | null)?.statusCode;
-  return typeof status === 'number' ? status : undefined;
-}
-
 /** Turns a Tables SDK failure into a typed error; `action` says what was attempted, e.g. "read state row a/b". */
 export function stateErrorFrom(error: unknown, action: string): StateStoreError {
   if (error instanceof StateStoreError) return error;
-  const status = tableStatusOf(error);
+  // Undefined for network errors, which never got a response.
+  const status = statusOf(error);
   const detail = messageOf(error);
   // No status means no answer (refused, reset, DNS, token acquisition): the service may well be back soon.
   const transient = status === undefined || status === 408 || status === 429 || status >= 500;

@@ -6,8 +6,9 @@
 import type { TableClient, TableEntityResult } from '@azure/data-tables';
 import { fromTableKey } from './columns.js';
 import { parseStateEntity } from './entity.js';
-import { StateStoreError, stateErrorFrom, tableStatusOf } from './errors.js';
+import { StateStoreError, stateErrorFrom } from './errors.js';
 import { combineRows, emptyRow, type StateRow } from './row.js';
+import { statusOf } from '../errors.js';
 
 export interface InvalidRow {
   rowKey: string;
@@ -29,7 +30,7 @@ export async function readTargetStates(table: TableClient): Promise<TargetState[
     for await (const entity of table.listEntities<Record<string, unknown>>()) entities.push(entity);
   } catch (error) {
     // No table yet: no subscriber has recorded a batch, which is a state like any other.
-    if (tableStatusOf(error) === 404) return [];
+    if (statusOf(error) === 404) return [];
     throw stateErrorFrom(error, `read state table ${table.tableName}`);
   }
   const states = new Map<string, TargetState>();

@@ -12,8 +12,9 @@ import type { Logger } from '../logging.js';
 import { backoffDelayMs, sleep, type BackoffPolicy } from '../subscribe/backoff.js';
 import type { BatchRecorder, BatchSummary } from '../subscribe/batch-summary.js';
 import { parseStateEntity, stateRowKeys, toStateEntity } from './entity.js';
-import { StateStoreError, stateErrorFrom, tableStatusOf } from './errors.js';
+import { StateStoreError, stateErrorFrom } from './errors.js';
 import { applySummary, emptyRow, type StateRow } from './row.js';
+import { statusOf } from '../errors.js';
 
 export interface StateRecorderOptions {
   /** Conflict retries: attempts in all and the (short, jittered) waits between them. */
@@ -67,7 +68,7 @@ export class TableStateRecorder implements BatchRecorder {
         if (etag !== undefined) this.known.set(cacheKey, { row: next, etag });
         return;
       } catch (error) {
-        const status = tableStatusOf(error);
+        const status = statusOf(error);
         const tableGone = status === 404 && current.etag === undefined;
         // 412: changed since we read it; 409: created by someone else; 404 on replace: deleted meanwhile.
         const lostRace = status === 412 || status === 409 || (status === 404 && !tableGone);
@@ -102,7 +103,7 @@ export class TableStateRecorder implements BatchRecorder {
     try {
       entity = await this.table.getEntity<Record<string, unknown>>(keys.partitionKey, keys.rowKey);
     } catch (error) {
-      if (tableStatusOf(error) === 404) return { row: emptyRow(), etag: undefined };
+      if (statusOf(error) === 404) return { row: emptyRow(), etag: undefined };
       throw stateErrorFrom(error, `read state row ${where}`);
     }
     return { row: parseStateEntity(entity), etag: entity.etag };

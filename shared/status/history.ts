@@ -6,7 +6,7 @@ import { odata, type TableClient } from '@azure/data-tables';
 import { invertedTimeKey } from '../metrics/entity.js';
 import { sourcePartition } from '../metrics/rows.js';
 import { tableKey } from '../state/columns.js';
-import { stateErrorFrom, tableStatusOf } from '../state/errors.js';
+import { stateErrorFrom } from '../state/errors.js';
 import {
   HEALTH_LEVELS,
   STATUS_SCHEMA_VERSION,
@@ -15,6 +15,7 @@ import {
   type SourcePoint,
   type TargetPoint,
 } from './report.js';
+import { statusOf } from '../errors.js';
 
 /** Most points per series; longer ranges are thinned evenly (the newest point always kept). */
 export const MAX_POINTS = 720;
@@ -46,7 +47,7 @@ async function rowsSince(table: TableClient, partition: string, from: Date): Pro
   try {
     for await (const row of table.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) rows.push(row);
   } catch (error) {
-    if (tableStatusOf(error) === 404) return [];
+    if (statusOf(error) === 404) return [];
     throw stateErrorFrom(error, `read metrics history of ${partition}`);
   }
   return rows.reverse();

@@ -9,7 +9,7 @@
 import { odata, type TableClient } from '@azure/data-tables';
 import type { SourceConfig } from '../config/schema.js';
 import type { HealthThresholds } from '../config/thresholds.js';
-import { errorCode, messageOf } from '../errors.js';
+import { errorCode, messageOf, statusOf } from '../errors.js';
 import type { Logger } from '../logging.js';
 import { parseBaseline } from '../metrics/entity.js';
 import { buildSnapshot, type MetricsSnapshot, type Previous } from '../metrics/snapshot.js';
@@ -177,7 +177,7 @@ export async function readPrevious(
     }
   } catch (error) {
     // No metrics table yet: the first timer run creates it.
-    if ((error as { statusCode?: number }).statusCode === 404) return 'none';
+    if (statusOf(error) === 404) return 'none';
     throw stateErrorFrom(error, `read previous metrics row for ${target}`);
   }
   if (!newest) return 'none';

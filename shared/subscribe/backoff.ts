@@ -2,8 +2,7 @@
  * Exponential backoff with equal jitter (each wait is between half and all of the exponential ceiling, so a retry
  * never comes back at once), bounded per wait and in attempts, for retries inside one invocation.
  */
-import { ShutdownError } from '../errors.js';
-import { throwIfShuttingDown } from '../lifecycle/shutdown.js';
+import { throwIfShuttingDown, waitUnlessAborted } from '../lifecycle/shutdown.js';
 
 export interface BackoffPolicy {
   /** Tries in all, the first included. */
@@ -20,26 +19,6 @@ export function backoffDelayMs(policy: BackoffPolicy, retryIndex: number, random
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Waits `ms`, or rejects with the signal's reason as soon as it is aborted. */
-export function waitUnlessAborted(wait: (ms: number) => Promise<void>, ms: number, signal: AbortSignal | undefined) {
-  if (!signal) return wait(ms);
-  throwIfShuttingDown(signal);
-  return new Promise<void>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason instanceof Error ? signal.reason : new ShutdownError());
-    signal.addEventListener('abort', onAbort, { once: true });
-    wait(ms).then(
-      () => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}
 
 /**
  * Runs `work` until it succeeds, a non-retryable error is thrown, or the attempts are used up; the last error is

@@ -5,7 +5,7 @@
  */
 import type { ChangeEvent } from '../../events/envelope.js';
 import { TargetError, type ApplyOutcome } from '../target.js';
-import { messageOf } from '../../errors.js';
+import { messageOf, statusOf } from '../../errors.js';
 
 export interface StorageFailure {
   /** HTTP status; undefined when no response arrived (connection refused or reset, timeout). */
@@ -17,7 +17,7 @@ export interface StorageFailure {
 
 export function storageFailureOf(error: unknown): StorageFailure {
   const fields = (typeof error === 'object' && error !== null ? error : {}) as Record<string, unknown>;
-  const status = typeof fields['statusCode'] === 'number' ? fields['statusCode'] : undefined;
+  const status = statusOf(error);
   const code = typeof fields['code'] === 'string' ? fields['code'] : undefined;
   const message = messageOf(error);
   // The service appends RequestId/Time lines to every message; the first line is the useful part.

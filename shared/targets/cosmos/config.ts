@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { connectionNameSchema } from '../../config/connections.js';
 import { partitionKeyPathSchema } from '../../config/partition-key-path.js';
+import { createSwitch, type Resolved } from '../../config/defaults.js';
 import { targetCommonFields } from '../../config/target-common.js';
 import type { TargetCheckContext } from '../descriptor.js';
 
@@ -32,19 +33,15 @@ export type CosmosTargetConfig = z.infer<typeof cosmosTargetSchema>;
 export function resolveCosmosTarget(
   config: CosmosTargetConfig,
   { index, connections }: TargetCheckContext,
-): { value: CosmosTargetConfig; problems: string[] } {
-  const connection = connections.get(config.connection);
-  const identity = connection?.kind === 'identity';
+): Resolved<CosmosTargetConfig> {
   const where = `${config.database}/${config.container}`;
-  if (config.createIfNotExists === true && identity) {
-    return {
-      value: config,
-      problems: [
-        `COSMOS_SYNC_TARGETS[${index}].createIfNotExists: true needs a connection string, but ${connection.setting} is ` +
-          `identity-based and Cosmos DB data-plane RBAC cannot create databases or containers; create ${where} in ` +
-          `your infrastructure and remove createIfNotExists (or set it to false)`,
-      ],
-    };
-  }
-  return { value: { ...config, createIfNotExists: config.createIfNotExists ?? !identity }, problems: [] };
+  const { value, problems } = createSwitch(
+    config.createIfNotExists,
+    connections.get(config.connection),
+    (setting) =>
+      `COSMOS_SYNC_TARGETS[${index}].createIfNotExists: true needs a connection string, but ${setting} is ` +
+      `identity-based and Cosmos DB data-plane RBAC cannot create databases or containers; create ${where} in ` +
+      `your infrastructure and remove createIfNotExists (or set it to false)`,
+  );
+  return { value: { ...config, createIfNotExists: value }, problems };
 }

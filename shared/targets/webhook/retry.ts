@@ -3,8 +3,8 @@
  * Retry-After header asks for, capped at `maxRetryAfterMs`. When the tries are used up the request's events are not
  * rejected: a transient `TargetError` is thrown, the runner abandons the batch, and Service Bus redelivers it.
  */
-import { throwIfShuttingDown } from '../../lifecycle/shutdown.js';
-import { backoffDelayMs, waitUnlessAborted, type BackoffPolicy } from '../../subscribe/backoff.js';
+import { throwIfShuttingDown, waitUnlessAborted } from '../../lifecycle/shutdown.js';
+import { backoffDelayMs, type BackoffPolicy } from '../../subscribe/backoff.js';
 import { TargetError } from '../target.js';
 import type { ExchangeResult } from './exchange.js';
 
