@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../shared/errors.js';
 import { parseConfig } from '../../../shared/config/load.js';
 import { SETTING_NAMES } from '../../../shared/config/settings.js';
+import { configProblemsOf } from '../../support/config-problems.js';
 
 const sample = JSON.parse(readFileSync(new URL('../../../local.settings.sample.json', import.meta.url), 'utf8')) as {
   Values: Record<string, string>;
@@ -17,15 +17,7 @@ const minimal = {
   ]),
 };
 
-function problemsOf(env: Record<string, string | undefined>): string[] {
-  try {
-    parseConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return [...error.problems];
-    throw error;
-  }
-  throw new Error('expected the configuration to be rejected');
-}
+const problemsOf = configProblemsOf;
 
 describe('local.settings.sample.json', () => {
   it('parses and sets every setting the schema declares', () => {

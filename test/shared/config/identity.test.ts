@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../shared/config/load.js';
-import { ConfigError } from '../../../shared/errors.js';
 import { publishFunctionOptions } from '../../../shared/functions/publish.js';
+import { configProblemsOf } from '../../support/config-problems.js';
 
 const KEY = 'AccountEndpoint=http://127.0.0.1:8081/;AccountKey=a2V5;';
 const source = { name: 'orders', database: 'shop', container: 'orders', partitionKeyPaths: ['/customerId'] };
@@ -22,15 +22,7 @@ const minimal = {
 /** Identity-based storage: the connection string removed, the given __ settings added. */
 const storage = (settings: Record<string, string>) => ({ ...minimal, AzureWebJobsStorage: undefined, ...settings });
 
-function problemsOf(env: Record<string, string | undefined>): string[] {
-  try {
-    parseConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return [...error.problems];
-    throw error;
-  }
-  throw new Error('expected the configuration to be rejected');
-}
+const problemsOf = configProblemsOf;
 
 describe('identity-based storage connections', () => {
   it('derives both endpoints from the account name', () => {

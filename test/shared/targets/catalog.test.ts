@@ -9,11 +9,11 @@ import { z } from 'zod';
 import { connectionNameSchema } from '../../../shared/config/connections.js';
 import { parseConfig } from '../../../shared/config/load.js';
 import { targetCommonFields } from '../../../shared/config/target-common.js';
-import { ConfigError } from '../../../shared/errors.js';
 import { TARGET_TYPES } from '../../../shared/targets/catalog.js';
 import { defineTarget } from '../../../shared/targets/descriptor.js';
 import { createTarget } from '../../../shared/targets/registry.js';
 import { MemoryTarget } from '../../support/memory-target.js';
+import { rejectedConfigProblems } from '../../support/config-problems.js';
 
 /** A target type that lives only in this test: an in-memory store behind a Redis-kind connection. */
 const testSinkSchema = z.object({
@@ -46,15 +46,7 @@ const env = (targets: unknown[], extra: Record<string, string> = {}) => ({
 });
 const sinkEntry = { name: 'sink', type: 'test-sink', subscription: 'sink-sub', greeting: ' hello ' };
 
-function problemsOf(run: () => unknown): string[] {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ConfigError) return [...error.problems];
-    throw error;
-  }
-  throw new Error('expected the configuration to be rejected');
-}
+const problemsOf = rejectedConfigProblems;
 
 describe('the target catalog', () => {
   it('has one entry per target folder, named like the folder', () => {
