@@ -52,6 +52,7 @@ describe.runIf(available)('operator views on the local pipeline', () => {
       await Promise.all(
         Array.from({ length: 25 }, (_, index) => source.items.create({ id: `r${round}-${index}`, customerId: 'c1' })),
       );
+      // elapsed: the workload's pacing, spreading the writes over several of the timer's history rows
       await new Promise((resolve) => setTimeout(resolve, 700));
     }
     const history = await eventually(async () => {

@@ -108,6 +108,7 @@ describe('status end to end: a stopped subscriber, catching up, poison messages'
     expect(behind.sources[0]).toMatchObject({ name: 'orders', pendingChanges: 0, lagSeconds: 0, health: 'ok' });
     expect(behind.health).toBe('degraded');
 
+    // elapsed: a stopped target's lag must grow with the clock, which only waiting shows
     await new Promise((resolve) => setTimeout(resolve, 2_100));
     const later = targetOf(await status(), BLOB);
     expect(later.lagSeconds).toBeGreaterThanOrEqual((blob.lagSeconds ?? 0) + 2);

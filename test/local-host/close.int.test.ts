@@ -56,16 +56,19 @@ describe('closing the local host', () => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const lines: Record<string, unknown>[] = [];
     let pending = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      pending += chunk.toString();
-      const complete = pending.split('\n');
-      pending = complete.pop() ?? '';
-      for (const line of complete) if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
-    });
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    const deadline = Date.now() + 20_000;
-    while (!lines.some((line) => line['event'] === 'host.started') && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 50));
+    // Resolves on the host.started line itself; fails at once if the CLI exits first.
+    const started = new Promise<void>((resolve, reject) => {
+      void exited.then((code) => reject(new Error(`the CLI exited (${code}) before host.started`)));
+      child.stdout.on('data', (chunk: Buffer) => {
+        pending += chunk.toString();
+        const complete = pending.split('\n');
+        pending = complete.pop() ?? '';
+        for (const line of complete) if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
+        if (lines.some((line) => line['event'] === 'host.started')) resolve();
+      });
+    });
+    await started;
     const route = lines.find((line) => line['event'] === 'http.route' && line['functionName'] === 'hello');
     const url = String(route?.['url']).replace('{name}', 'cli');
     const response = await fetch(url);

@@ -69,7 +69,8 @@ describe('session batches on the local host', () => {
     const session = uniqueName('held');
     for (const id of ['h1', 'h2', 'h3']) {
       await send(session, [`${session}-${id}`]);
-      await new Promise((resolve) => setTimeout(resolve, 50)); // later than a receive's batch wait: separate receives
+      // elapsed: later than a receive's batch wait, so the three arrive in separate receives
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
     await waitFor('the held batch', () => batchesOf(session).length > 0);
     expect(batchesOf(session)).toEqual([[`${session}-h1`, `${session}-h2`, `${session}-h3`]]);
@@ -103,6 +104,7 @@ describe('session batches on the local host', () => {
         expected.get(busy)?.push(id);
         await send(busy, [id], { busyMs: 300 });
       }
+      // elapsed: the workload's pacing, small batches arriving while one function blocks
       await new Promise((resolve) => setTimeout(resolve, 60));
     }
     const all = [...expected.values()].flat().length;

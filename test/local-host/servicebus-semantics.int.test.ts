@@ -74,6 +74,7 @@ describe('Service Bus batch trigger (cardinality many)', () => {
       // B waits while A keeps receiving a message every 150 ms, well inside the 400 ms idle timeout.
       await send('sem-sessions', [{ id: 'b0', sessionId: 'B' }]);
       for (let n = 1; n <= 6; n += 1) {
+        // elapsed: A must stay busy inside its 400 ms idle timeout, which is what this test is about
         await new Promise((resolve) => setTimeout(resolve, 150));
         await send('sem-sessions', [{ id: `a${n}`, sessionId: 'A', sleepMs: 100 }]);
       }

@@ -54,6 +54,7 @@ describe('timerTrigger on the local host', () => {
       log: log.sink,
     });
     try {
+      // elapsed: nothing must run; a window of one and a half schedule periods (and the startup run) is the proof
       await new Promise((resolve) => setTimeout(resolve, 1_500));
     } finally {
       await host.close();

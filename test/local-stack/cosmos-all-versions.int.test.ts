@@ -61,7 +61,8 @@ async function readUntil(iterator: ChangeFeedPullModelIterator<ChangeItem>, coun
   while (items.length < count) {
     if (Date.now() > deadline) throw new Error(`only ${items.length} of ${count} changes arrived`);
     const page = await iterator.readNext();
-    if (page.statusCode === StatusCodes.NotModified) await sleep(25);
+    if (page.statusCode === StatusCodes.NotModified)
+      await sleep(25); // poll: the feed again
     else items.push(...page.result);
   }
   return items;

@@ -105,7 +105,7 @@ describe('local Cosmos DB change feed (LatestVersion)', () => {
     expect(nothingYet.statusCode).toBe(StatusCodes.NotModified);
     const nowToken = nothingYet.continuationToken;
 
-    // Start times travel as HTTP dates (whole seconds), so cross a second boundary between the two groups of writes.
+    // elapsed: start times travel as HTTP dates (whole seconds), so cross a second boundary between the two groups.
     await sleep(1000 - (Date.now() % 1000) + 20);
     const startTime = new Date();
     await container.items.create({ id: 'after-1', pk: 'a' });

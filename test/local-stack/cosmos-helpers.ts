@@ -72,7 +72,7 @@ export interface FeedDocument {
 }
 
 export async function sleep(ms: number): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, ms));
+  await new Promise((resolve) => setTimeout(resolve, ms)); // elapsed: callers say why time must pass
 }
 
 export interface WireResponse {

@@ -182,7 +182,7 @@ describe('settlement', () => {
     await sender.sendMessages({ body: 'slow consumer', messageId: 'slow' });
     const [first] = await receiveCount(receiver, 1);
     if (first === undefined) throw new Error('no message');
-    await delay(1_300);
+    await delay(1_300); // elapsed: past the 1 s lock duration, so the lock expires
     const [second] = await receiveCount(receiver, 1);
     expect(second?.messageId).toBe('slow');
     expect(second?.deliveryCount).toBe(1);
@@ -219,7 +219,7 @@ describe('settlement', () => {
     const [message] = await receiveCount(receiver, 1);
     if (message === undefined) throw new Error('no message');
     const firstLock = message.lockedUntilUtc?.getTime() ?? 0;
-    await delay(50);
+    await delay(50); // elapsed: so the renewed lock ends measurably later than the first
     const renewed = await receiver.renewMessageLock(message);
     expect(renewed.getTime()).toBeGreaterThan(firstLock);
     expect(message.lockedUntilUtc?.getTime()).toBe(renewed.getTime());
@@ -397,7 +397,7 @@ describe('entity features', () => {
     const receiver = bus.client.createReceiver('expiring');
     const deadLetters = bus.client.createReceiver('expiring', { subQueueType: 'deadLetter' });
     await sender.sendMessages({ body: 'stale soon', timeToLive: 300 });
-    await delay(400);
+    await delay(400); // elapsed: past the message's 300 ms time to live
     expect(await receiver.receiveMessages(1, { maxWaitTimeInMs: 200 })).toEqual([]);
     const [dead] = await receiveCount(deadLetters, 1);
     expect(dead).toMatchObject({ body: 'stale soon', deadLetterReason: 'TTLExpiredException' });

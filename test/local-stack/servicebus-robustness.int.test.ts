@@ -7,7 +7,7 @@ import { connect as tcpConnect } from 'node:net';
 import rhea, { type Connection, type EventContext } from 'rhea';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServiceBusBroker } from '../../local-stack/servicebus/index.js';
-import { receiveCount, startTestBroker, type TestBroker } from './support/servicebus-test-broker.js';
+import { receiveCount, startTestBroker, untilLogged, type TestBroker } from './support/servicebus-test-broker.js';
 
 let bus: TestBroker;
 
@@ -172,7 +172,7 @@ describe('shutdown', () => {
     const own = await startTestBroker({ queues: [{ Name: 'q' }] });
     const receiver = own.client.createReceiver('q');
     const pending = receiver.receiveMessages(1, { maxWaitTimeInMs: 1_000 }).catch((error: unknown) => error);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await untilLogged(own, 'receiver attached');
     const started = Date.now();
     await own.broker.close();
     expect(Date.now() - started).toBeLessThan(1_000);

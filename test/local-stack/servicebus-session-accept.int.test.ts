@@ -14,6 +14,7 @@ import {
   receiveCount,
   serviceBusErrorFrom,
   startTestBroker,
+  untilLogged,
   type TestBroker,
 } from './support/servicebus-test-broker.js';
 
@@ -107,7 +108,7 @@ describe('acceptNextSession on an empty session entity, through the SDK', () => 
     // broker cannot tell: the accept ends when the broker answers at the client's timeout (the SDK's doing, not the
     // broker's; a later SDK that honours the signal would end it with an AbortError at once).
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 200);
+    setTimeout(() => controller.abort(), 200); // elapsed: the signal fires after the attach went out
     const late = await rejectionOf(() => client.acceptNextSession('abort', { abortSignal: controller.signal }));
     expect(isServiceBusError(late.error) || (late.error as Error).name === 'AbortError').toBe(true);
     expect(late.ms).toBeLessThan(2_500);
@@ -120,7 +121,7 @@ describe('acceptNextSession on an empty session entity, through the SDK', () => 
     // The SDK does not end this promise when the client closes: it only listens for an answer to its attach, and
     // a closed connection gives none, so rhea-promise's own 60 s timeout ends it. Its outcome is ignored here.
     const pending = client.acceptNextSession('closing').catch((error: unknown) => error);
-    await delay(300);
+    await untilLogged(bus, 'a next-session receiver waits for a session', { entity: 'closing' });
     const started = Date.now();
     await client.close();
     expect(Date.now() - started).toBeLessThan(2_000);
@@ -183,7 +184,7 @@ describe('a client that gives up on a session attach the broker still holds', ()
   it('drops the wait when the client ends the AMQP session without detaching, so no session goes to a dead link', async () => {
     const connection = await openRawConnection();
     const { session } = attachNextSessionReceiver(connection, 'ended', 30_000);
-    await delay(200); // the attach is held: no session to give
+    await untilLogged(bus, 'a next-session receiver waits for a session', { entity: 'ended' });
     // What rhea-promise does when its operation timeout fires before the attach is answered: end, no detach.
     const ended = once(session, 'session_close');
     session.close();
@@ -196,18 +197,19 @@ describe('a client that gives up on a session attach the broker still holds', ()
     const connection = await openRawConnection();
     const socket = (connection as unknown as { socket: { pause(): void; resume(): void } }).socket;
     const { session, receiver } = attachNextSessionReceiver(connection, 'crossed', 300);
-    await delay(100);
+    await untilLogged(bus, 'a next-session receiver waits for a session', { entity: 'crossed' });
     // The client stops reading, so the broker's timeout answer (attach + detach, at 300 ms) reaches it only after it
     // has ended the session and then closed the link: the order in which rhea writes when the two cross on the wire.
     socket.pause();
-    await delay(400);
+    await delay(400); // elapsed: past the broker's 300 ms wait, so its answer is on the wire
     session.close();
-    await delay(20);
+    await delay(20); // elapsed: the end and the detach leave in separate writes, as they do when the two cross
     receiver.close();
-    await delay(100);
+    await delay(100); // elapsed: both frames reach the broker before the client reads the answer
     socket.resume();
-    await delay(100);
     // The late frames did reach the broker separately (rhea re-attaches the closed link when the answer arrives).
+    for (const performative of ['detach', 'attach'])
+      await untilLogged(bus, 'dropped a frame the client sent after ending its session', { performative });
     const dropped = bus.logs.filter(
       (event) => event.msg === 'dropped a frame the client sent after ending its session',
     );

@@ -9,6 +9,7 @@ import {
   serviceBusErrorFrom,
   problems,
   startTestBroker,
+  untilLogged,
   type TestBroker,
 } from './support/servicebus-test-broker.js';
 
@@ -112,7 +113,7 @@ describe('session receivers', () => {
 
   it('hands a waiting acceptNextSession the session a new message opens', async () => {
     const waiting = bus.client.acceptNextSession('empty');
-    await delay(200);
+    await untilLogged(bus, 'a next-session receiver waits for a session', { entity: 'empty' });
     await bus.client.createSender('empty').sendMessages({ body: 'wake up', sessionId: 'late' });
     const receiver = await waiting;
     expect(receiver.sessionId).toBe('late');
@@ -150,7 +151,7 @@ describe('session receivers', () => {
     await bus.client.createSender('renew-session').sendMessages({ body: 'x', sessionId: 's' });
     const receiver = await bus.client.acceptSession('renew-session', 's', { maxAutoLockRenewalDurationInMs: 0 });
     const before = receiver.sessionLockedUntilUtc.getTime();
-    await delay(50);
+    await delay(50); // elapsed: so the renewed lock ends measurably later than the first
     await receiver.renewSessionLock();
     expect(receiver.sessionLockedUntilUtc.getTime()).toBeGreaterThan(before);
     await receiver.close();
@@ -163,7 +164,7 @@ describe('session receivers', () => {
     });
     const [message] = await receiveCount(receiver, 1);
     if (message === undefined) throw new Error('no message');
-    await delay(1_300);
+    await delay(1_300); // elapsed: past the 1 s session lock duration, so the lock expires
     expect((await serviceBusErrorFrom(() => receiver.completeMessage(message))).code).toBe('SessionLockLost');
     await receiver.close();
     const again = await bus.client.acceptSession('short-session-lock', 'lapsing');

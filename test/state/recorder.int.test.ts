@@ -77,6 +77,7 @@ describe('TableStateRecorder', () => {
     await Promise.all(
       instances.map(async (recorder, instance) => {
         for (let i = 0; i < perInstance; i += 1) {
+          // elapsed: receiving, applying and settling between batches, so the two instances interleave
           await sleep(2 + ((i * 7 + instance * 3) % 5));
           await recorder.record(
             batch('copy', 'bucket-09', {

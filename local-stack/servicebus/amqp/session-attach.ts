@@ -38,6 +38,9 @@ export function attachSessionReceiver(
   }
   holdAttachResponse(sender);
   const waiting = sessions.acceptNextSession(link, waitTime(sender));
+  // Tests wait on this line to know the broker holds the attach, instead of sleeping for a guessed while.
+  if (waiting.waits)
+    log.debug('a next-session receiver waits for a session', { link: sender.name, entity: queue.path });
   link.onRelease(waiting.cancel);
   let answered = false;
   const answer = (): void => {

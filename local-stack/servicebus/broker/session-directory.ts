@@ -86,11 +86,14 @@ export class SessionDirectory {
   }
 
   /** Locks the oldest unlocked session that has messages, waiting up to `timeoutMs` for one to appear. */
-  acceptNextSession(holder: SessionHolder, timeoutMs: number): { lane: Promise<SessionLane>; cancel: () => void } {
+  acceptNextSession(
+    holder: SessionHolder,
+    timeoutMs: number,
+  ): { lane: Promise<SessionLane>; cancel: () => void; waits: boolean } {
     const first = this.available.values().next();
     if (!first.done) {
       this.lock(first.value, holder);
-      return { lane: Promise.resolve(first.value), cancel: () => undefined };
+      return { lane: Promise.resolve(first.value), cancel: () => undefined, waits: false };
     }
     let waiter: Waiter | undefined;
     const lane = new Promise<SessionLane>((resolve, reject) => {
@@ -108,6 +111,7 @@ export class SessionDirectory {
         if (waiter !== undefined) clearTimeout(waiter.timer);
         this.removeWaiter(waiter);
       },
+      waits: true,
     };
   }
 

@@ -333,7 +333,7 @@ export function openWireConnection(port: number, host: string, options: WireOpti
           connection.once('connection_close', () => resolve());
           connection.once('disconnected', () => resolve());
           connection.close();
-          setTimeout(resolve, 1_000).unref();
+          setTimeout(resolve, 1_000).unref(); // elapsed: a bound on close when the peer never answers
         });
       }
       socket?.destroy();
@@ -348,6 +348,6 @@ export async function waitFor<T>(what: string, check: () => T | undefined, timeo
     const value = check();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, 20)); // poll: re-check the condition
   }
 }

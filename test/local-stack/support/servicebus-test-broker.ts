@@ -107,6 +107,25 @@ export async function serviceBusErrorFrom(call: () => Promise<unknown>): Promise
   return { code: error.code, message: error.message };
 }
 
+/** Resolves once the broker has logged `msg` (with `fields`, if given): how a test knows the broker reached a state. */
+export async function untilLogged(
+  bus: Pick<TestBroker, 'logs'>,
+  msg: string,
+  fields: Record<string, unknown> = {},
+  timeoutMs = 5_000,
+): Promise<LogEvent> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = bus.logs.find(
+      (event) => event.msg === msg && Object.entries(fields).every(([key, value]) => event[key] === value),
+    );
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) throw new Error(`the broker did not log '${msg}' within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10)); // poll: the log is an array, not an emitter
+  }
+}
+
+/** A fixed wait, only for tests where elapsed time is the behaviour under test (lock expiry, TTL, pacing). */
 export function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return new Promise((resolve) => setTimeout(resolve, ms)); // elapsed: callers say why time must pass
 }
