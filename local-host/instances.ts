@@ -129,8 +129,16 @@ export async function startInstances(count: number, options: InstancesOptions): 
     },
     add,
     stop,
+    // Every instance is asked to stop even when one fails; an instance already gone (ESRCH) is stopped, anything
+    // else is reported, not swallowed: a child left running would hold ports and leases.
     close: async () => {
-      await Promise.all([...running].map((instance) => stop(instance, 'SIGTERM').catch(() => undefined)));
+      const results = await Promise.allSettled([...running].map((instance) => stop(instance, 'SIGTERM')));
+      const failures = results.flatMap((result) =>
+        result.status === 'rejected' && (result.reason as NodeJS.ErrnoException | undefined)?.code !== 'ESRCH'
+          ? [result.reason as unknown]
+          : [],
+      );
+      if (failures.length > 0) throw new AggregateError(failures, `${failures.length} instance(s) failed to stop`);
     },
   };
 }
