@@ -4,9 +4,21 @@
  * leave undone is delivered again (see ShutdownError). A new run (the appStart hook) gets a fresh signal: the local
  * host and tests start the app again in one process, which Azure never does.
  */
+import { setMaxListeners } from 'node:events';
 import { ShutdownError } from '../errors.js';
 
-let controller = new AbortController();
+/**
+ * One signal for the whole app: every concurrent SDK call of every invocation listens to it, so the default limit
+ * of ten listeners would print MaxListenersExceededWarning under normal load. The listeners are removed when each
+ * call ends; no limit is the honest setting.
+ */
+function newController(): AbortController {
+  const fresh = new AbortController();
+  setMaxListeners(0, fresh.signal);
+  return fresh;
+}
+
+let controller = newController();
 
 /** The signal of the app's current run; read it when work starts, not at module load. */
 export function shutdownSignal(): AbortSignal {
@@ -19,7 +31,7 @@ export function signalShutdown(): void {
 
 /** Arms a fresh signal when the previous run was shut down. */
 export function startRun(): void {
-  if (controller.signal.aborted) controller = new AbortController();
+  if (controller.signal.aborted) controller = newController();
 }
 
 const reasonOf = (signal: AbortSignal): Error => (signal.reason instanceof Error ? signal.reason : new ShutdownError());
