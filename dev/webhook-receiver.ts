@@ -2,13 +2,22 @@
  * The reference webhook receiver (used by the contract tests and by `npm run demo`): a real HTTP server on a random loopback port that does what the docs ask of every
  * receiver. It verifies the signature and timestamp over the raw body, validates the events, refuses a request as a
  * whole (nothing applied) or applies every event with keep-highest-version and tombstones, and answers per-event
- * `applied` / `stale` results. Test switches: down (every connection is reset), refuse a document (422 by default),
- * scripted responses, latency; and what it saw: requests, idempotency keys, peak concurrency.
+ * `applied` / `stale` results. At `versionsUrl` it answers the query protocol of `cosmos-sync verify` (see
+ * shared/targets/webhook/query.ts): the versions it holds for given refs, and a paged listing of one source. Test
+ * switches: down (every connection is reset), refuse a document (422 by default), scripted responses (for queries
+ * too), latency; and what it saw: delivery requests, idempotency keys, queries, peak concurrency.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { z } from 'zod';
-import { changeEventSchema, documentKey, type ChangeEvent, type EventVersion } from '../shared/events/envelope.js';
+import {
+  changeEventSchema,
+  documentKey,
+  partitionKeyValueSchema,
+  type ChangeEvent,
+  type EventVersion,
+  type PartitionKeyValue,
+} from '../shared/events/envelope.js';
 import { isNewer } from '../shared/targets/coalesce.js';
 import {
   IDEMPOTENCY_HEADER,
@@ -42,6 +51,10 @@ export interface ScriptedResponse {
 
 export interface WebhookReceiver {
   url: string;
+  /** The query endpoint: a webhook target's `versionsUrl`. */
+  versionsUrl: string;
+  /** Every query answered (or refused), in order. */
+  readonly queries: { query: string; status: number }[];
   /** Keyed like `documentKey`. */
   readonly state: Map<string, StoredState>;
   read(event: Pick<ChangeEvent, 'source' | 'documentId' | 'partitionKey'>): StoredState | undefined;
@@ -56,6 +69,8 @@ export interface WebhookReceiver {
   setDown(down: boolean): void;
   /** Refuse every request holding this document, as a whole. */
   refuseDocument(documentId: string, status?: number): void;
+  /** Stop refusing it: the receiver's "fix". */
+  acceptDocument(documentId: string): void;
   /** Responses sent instead of processing, one per incoming request, in order. */
   script(...responses: ScriptedResponse[]): void;
   close(): Promise<void>;
@@ -69,10 +84,53 @@ export interface ReceiverOptions {
 
 const requestBodySchema = z.object({ events: z.array(changeEventSchema) });
 
+const querySchema = z.discriminatedUnion('query', [
+  z.object({
+    query: z.literal('versions'),
+    refs: z.array(z.object({ source: z.string(), documentId: z.string(), partitionKey: partitionKeyValueSchema })),
+  }),
+  z.object({
+    query: z.literal('list'),
+    source: z.string(),
+    limit: z.number().int().min(1).max(10_000),
+    cursor: z.string().nullable(),
+  }),
+]);
+
+const HOOK_PATH = '/hooks/cosmos-sync';
+const VERSIONS_PATH = `${HOOK_PATH}/versions`;
+
+/**
+ * Answers one query from `state`. The listing walks the source's keys in sorted order; the cursor is the last key of
+ * the previous page, so a page costs a sort here (a receiver with a database would use keyset pagination instead).
+ */
+function answerQuery(state: Map<string, StoredState>, query: z.infer<typeof querySchema>): unknown {
+  const heldOf = (stored: StoredState) => ({ version: stored.version, deleted: stored.deleted });
+  if (query.query === 'versions') {
+    const versions = query.refs.map(({ source, documentId, partitionKey }) => {
+      const stored = state.get(JSON.stringify([source, partitionKey, documentId]));
+      return stored ? heldOf(stored) : null;
+    });
+    return { versions };
+  }
+  const keys = [...state.keys()]
+    .filter(
+      (key) => (JSON.parse(key) as unknown[])[0] === query.source && (query.cursor === null || key > query.cursor),
+    )
+    .sort();
+  const page = keys.slice(0, query.limit);
+  const documents = page.map((key) => {
+    const [source, partitionKey, documentId] = JSON.parse(key) as [string, PartitionKeyValue, string];
+    return { source, documentId, partitionKey, ...heldOf(state.get(key) as StoredState) };
+  });
+  return { documents, cursor: keys.length > page.length ? (page[page.length - 1] as string) : null };
+}
+
 export async function startWebhookReceiver(options: ReceiverOptions): Promise<WebhookReceiver> {
   const now = options.now ?? Date.now;
   const state = new Map<string, StoredState>();
   const requests: ReceivedRequest[] = [];
+  const queries: { query: string; status: number }[] = [];
   const arrivals: { key: string; lsn: number }[] = [];
   const refused = new Map<string, number>();
   const scripted: ScriptedResponse[] = [];
@@ -102,7 +160,8 @@ export async function startWebhookReceiver(options: ReceiverOptions): Promise<We
     return 'applied';
   };
 
-  const process = (raw: Buffer, request: IncomingMessage): { status: number; body: unknown; ids: string[] } => {
+  /** Why a request is not authentic, or undefined when its signature and timestamp check out. */
+  const unsigned = (raw: Buffer, request: IncomingMessage): string | undefined => {
     const header = (name: string) => request.headers[name.toLowerCase()] as string | undefined;
     const verdict = verifyWebhookSignature({
       secret: options.secret,
@@ -112,7 +171,25 @@ export async function startWebhookReceiver(options: ReceiverOptions): Promise<We
       nowMs: now(),
       ...(options.toleranceSeconds === undefined ? {} : { toleranceSeconds: options.toleranceSeconds }),
     });
-    if (!verdict.ok) return { status: 401, body: { error: `signature ${verdict.reason}` }, ids: [] };
+    return verdict.ok ? undefined : `signature ${verdict.reason}`;
+  };
+
+  /** A query of the verify protocol: signed like a delivery, answered from the state, never changing it. */
+  const processQuery = (raw: Buffer, request: IncomingMessage): { status: number; body: unknown; query: string } => {
+    const problem = unsigned(raw, request);
+    if (problem) return { status: 401, body: { error: problem }, query: 'unsigned' };
+    let query: z.infer<typeof querySchema>;
+    try {
+      query = querySchema.parse(JSON.parse(raw.toString('utf8')));
+    } catch (error) {
+      return { status: 400, body: { error: `invalid query: ${messageOf(error)}` }, query: 'invalid' };
+    }
+    return { status: 200, body: answerQuery(state, query), query: query.query };
+  };
+
+  const process = (raw: Buffer, request: IncomingMessage): { status: number; body: unknown; ids: string[] } => {
+    const problem = unsigned(raw, request);
+    if (problem) return { status: 401, body: { error: problem }, ids: [] };
     let parsed: z.infer<typeof requestBodySchema>;
     try {
       parsed = requestBodySchema.parse(JSON.parse(raw.toString('utf8')));
@@ -150,6 +227,11 @@ export async function startWebhookReceiver(options: ReceiverOptions): Promise<We
         return send(response, next.status, next.body ?? '', next.headers);
       }
       if (receiver.delayMs > 0) await pause(receiver.delayMs);
+      if (request.url === VERSIONS_PATH) {
+        const { status, body, query } = processQuery(raw, request);
+        queries.push({ query, status });
+        return send(response, status, JSON.stringify(body), { 'Content-Type': 'application/json' });
+      }
       const { status, body, ids } = process(raw, request);
       record(status, ids);
       send(response, status, JSON.stringify(body), { 'Content-Type': 'application/json' });
@@ -173,7 +255,9 @@ export async function startWebhookReceiver(options: ReceiverOptions): Promise<We
   const { port } = server.address() as AddressInfo;
 
   const receiver: WebhookReceiver = {
-    url: `http://127.0.0.1:${port}/hooks/cosmos-sync`,
+    url: `http://127.0.0.1:${port}${HOOK_PATH}`,
+    versionsUrl: `http://127.0.0.1:${port}${VERSIONS_PATH}`,
+    queries,
     state,
     read: (event) => state.get(documentKey(event)),
     requests,
@@ -187,6 +271,7 @@ export async function startWebhookReceiver(options: ReceiverOptions): Promise<We
       if (value) for (const socket of sockets) socket.destroy();
     },
     refuseDocument: (documentId, status = 422) => void refused.set(documentId, status),
+    acceptDocument: (documentId) => void refused.delete(documentId),
     script: (...responses) => void scripted.push(...responses),
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -29,6 +29,7 @@ runTargetContract(
     });
     const blob = createBlobTarget(config, {
       connection: { kind: 'connectionString', setting: 'Test', connectionString },
+      readPageSize: 7,
     });
     await blob.open();
     const reader = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(container);
@@ -43,9 +44,12 @@ runTargetContract(
         return blob.applyBatch(events);
       },
       close: () => blob.close(),
+      readVersions: (refs, signal) => blob.readVersions(refs, signal),
+      listDocuments: (source, signal) => blob.listDocuments(source, signal),
     };
     return {
       target,
+      listPageSize: 7,
       read: (event) => readStored(reader, latestBlobName('', event)),
       breakStore: async () => proxy.break(),
       repairStore: async () => proxy.repair(),
@@ -67,7 +71,7 @@ runTargetContract(
       },
     };
   },
-  { supportsSlashInIds: true },
+  { anyIdCharacters: true },
 );
 
 async function leaseForever(container: ContainerClient, name: string): Promise<void> {

@@ -30,11 +30,13 @@ runTargetContract(
       container: 'copy',
       partitionKeyPath: '/pk',
       createIfNotExists: true,
+      readPageSize: 7,
     });
     await target.open();
     const reader = new CosmosClient(localCosmosClientOptions(cosmos)).database(database).container('copy');
     return {
       target,
+      listPageSize: 7,
       read: async (event) => {
         const { resource } = await reader
           .item(event.documentId, targetKeyValue(event.partitionKey))
@@ -57,5 +59,5 @@ runTargetContract(
       },
     };
   },
-  { supportsSlashInIds: false },
+  { anyIdCharacters: false },
 );

@@ -6,10 +6,11 @@ import { runTargetContract } from './target-contract.js';
 runTargetContract(
   'memory (reference)',
   async () => {
-    const target = new MemoryTarget('memory');
+    const target = new MemoryTarget('memory', { pageSize: 7 });
     await target.open();
     return {
       target,
+      listPageSize: 7,
       read: async (event) => target.rows.get(documentKey(event)),
       breakStore: async () => void (target.unavailable = true),
       repairStore: async () => void (target.unavailable = false),
@@ -20,5 +21,5 @@ runTargetContract(
       cleanup: async () => {},
     };
   },
-  { supportsSlashInIds: true },
+  { anyIdCharacters: true },
 );

@@ -38,10 +38,12 @@ describe.runIf(available)('postgres', () => {
         createTableIfNotExists: true,
         sources: ['test-source'],
         release: () => pool.end(),
+        readPageSize: 7,
       });
       await target.open();
       return {
         target,
+        listPageSize: 7,
         read: (event) => db.read(event.source.name, event),
         breakStore: async () => proxy.break(),
         repairStore: async () => proxy.repair(),
@@ -53,6 +55,6 @@ describe.runIf(available)('postgres', () => {
         },
       };
     },
-    { supportsSlashInIds: true },
+    { anyIdCharacters: true },
   );
 });

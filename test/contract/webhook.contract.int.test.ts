@@ -5,7 +5,7 @@ import { startWebhookReceiver } from '../../dev/webhook-receiver.js';
 import { runTargetContract } from './target-contract.js';
 
 // The webhook target only delivers; the version guard is the receiver's. The contract therefore runs the target and
-// the reference receiver together, and reads back what the receiver holds.
+// the reference receiver together, and reads back what the receiver holds (directly, and through the query protocol).
 runTargetContract(
   'webhook (with the reference receiver)',
   async () => {
@@ -20,11 +20,14 @@ runTargetContract(
       retryAttempts: 2,
       retryInitialDelayMs: 10,
       retryMaxDelayMs: 50,
+      versionsUrl: receiver.versionsUrl,
+      queryPageSize: 7,
     });
     const target = createWebhookTarget(config, { env: { COSMOS_SYNC_WEBHOOK_SECRET: secret } });
     await target.open();
     return {
       target,
+      listPageSize: 7,
       read: async (event) => receiver.read(event),
       breakStore: async () => receiver.setDown(true),
       repairStore: async () => receiver.setDown(false),
@@ -36,5 +39,5 @@ runTargetContract(
       cleanup: () => receiver.close(),
     };
   },
-  { supportsSlashInIds: true },
+  { anyIdCharacters: true },
 );

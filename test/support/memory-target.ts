@@ -4,7 +4,15 @@
  */
 import { documentKey, type ChangeEvent, type EventVersion } from '../../shared/events/envelope.js';
 import { isNewer } from '../../shared/targets/coalesce.js';
-import { TargetError, type ApplyOutcome, type Target } from '../../shared/targets/target.js';
+import { chunk, refFromKey, refKey } from '../../shared/targets/read-back.js';
+import {
+  TargetError,
+  type ApplyOutcome,
+  type DocumentRef,
+  type HeldDocument,
+  type HeldVersion,
+  type Target,
+} from '../../shared/targets/target.js';
 
 export interface MemoryRow {
   version: EventVersion;
@@ -13,21 +21,51 @@ export interface MemoryRow {
   document: Record<string, unknown> | null;
 }
 
+export interface MemoryTargetOptions {
+  /** Documents per page of `listDocuments`. */
+  pageSize?: number;
+}
+
 export class MemoryTarget implements Target {
+  /** Keyed like `documentKey` (and `refKey`, which spells keys the same way). */
   readonly rows = new Map<string, MemoryRow>();
   /** Test hooks: make the whole store fail (transient) or refuse particular documents (permanent). */
   unavailable = false;
   rejectDocumentIds = new Set<string>();
+  private readonly pageSize: number;
 
-  constructor(readonly name = 'memory') {}
+  constructor(
+    readonly name = 'memory',
+    options: MemoryTargetOptions = {},
+  ) {
+    this.pageSize = options.pageSize ?? 100;
+  }
 
   async open(): Promise<void> {
-    if (this.unavailable) throw TargetError.transient('MEMORY_UNAVAILABLE', `target ${this.name} is unavailable`);
+    this.checkAvailable();
   }
 
   async applyBatch(events: readonly ChangeEvent[]): Promise<ApplyOutcome[]> {
-    if (this.unavailable) throw TargetError.transient('MEMORY_UNAVAILABLE', `target ${this.name} is unavailable`);
+    this.checkAvailable();
     return events.map((event) => this.applyOne(event));
+  }
+
+  async readVersions(refs: readonly DocumentRef[]): Promise<Array<HeldVersion | undefined>> {
+    this.checkAvailable();
+    return refs.map((ref) => {
+      const row = this.rows.get(refKey(ref));
+      return row && { version: row.version, deleted: row.deleted };
+    });
+  }
+
+  async *listDocuments(source: string): AsyncIterable<HeldDocument[]> {
+    this.checkAvailable();
+    const held: HeldDocument[] = [];
+    for (const [key, row] of this.rows) {
+      const ref = refFromKey(key);
+      if (ref.source === source) held.push({ ...ref, version: row.version, deleted: row.deleted });
+    }
+    yield* chunk(held, this.pageSize);
   }
 
   async close(): Promise<void> {}
@@ -37,6 +75,10 @@ export class MemoryTarget implements Target {
     const live = new Map<string, Record<string, unknown>>();
     for (const [key, row] of this.rows) if (!row.deleted && row.document) live.set(key, row.document);
     return live;
+  }
+
+  private checkAvailable(): void {
+    if (this.unavailable) throw TargetError.transient('MEMORY_UNAVAILABLE', `target ${this.name} is unavailable`);
   }
 
   private applyOne(event: ChangeEvent): ApplyOutcome {

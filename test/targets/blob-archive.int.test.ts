@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { changeEventSchema, type ChangeEvent } from '../../shared/events/envelope.js';
 import { coalesce } from '../../shared/targets/coalesce.js';
+import { escapeSegment, partitionKeySegment } from '../../shared/targets/blob/naming.js';
 import { makeEvent, seededRandom, shuffle } from '../support/events.js';
 import { listBlobs, startBlobStack, type BlobStack } from './blob-support.js';
 
@@ -51,10 +52,13 @@ describe('blob target, archive mode', () => {
       const { archivedAt: _, ...envelope } = line;
       const event = changeEventSchema.parse(envelope);
       expect(blob.name).toContain(event.eventId);
+      // The version, and the document escaped like a name segment, so reading back needs no download.
       expect(blob.metadata).toEqual({
         lsn: String(event.version.lsn),
         ts: String(event.version.ts),
         deleted: String(event.operation === 'delete'),
+        documentid: escapeSegment(event.documentId),
+        partitionkey: partitionKeySegment(event.partitionKey),
       });
     }
     const deletion = blobs.find((blob) => blob.name.includes('/14/'));

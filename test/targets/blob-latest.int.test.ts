@@ -137,6 +137,20 @@ describe('blob target, latest mode', () => {
     expect(await apply(version(11))).toEqual({ status: 'applied', requests: ['PUT'] });
   });
 
+  it('reads through what it remembers for events sent on purpose, so a blob deleted behind its back is repaired', async () => {
+    const { target, container } = await stack.openTarget({ prefix: 'repair' });
+    const event = makeEvent({ id: 'gone', pk: 'c-9', lsn: 3, data: { total: 9 } });
+    expect(await target.applyBatch([event])).toMatchObject([{ status: 'applied' }]);
+    const name = latestBlobName('repair', event);
+    await container.getBlobClient(name).delete();
+    expect(await target.applyBatch([event])).toMatchObject([{ status: 'stale' }]); // a live duplicate: from memory
+    expect(await container.getBlobClient(name).exists()).toBe(false);
+    const readThrough = new Set([event.eventId]);
+    expect(await target.applyBatch([event], undefined, { readThrough })).toMatchObject([{ status: 'applied' }]);
+    expect(await download(container, name)).toMatchObject({ id: 'gone', total: 9 });
+    expect(await target.applyBatch([event], undefined, { readThrough })).toMatchObject([{ status: 'stale' }]);
+  });
+
   it('rejects an event whose projection throws and applies the rest', async () => {
     const { target } = await stack.openTarget(
       {},

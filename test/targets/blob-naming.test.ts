@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { PartitionKeyValue } from '../../shared/events/envelope.js';
 import { blobTargetSchema } from '../../shared/targets/blob/config.js';
+import { refFromMetadata, refMetadata } from '../../shared/targets/blob/document.js';
 import {
   archiveBlobName,
   escapeSegment,
+  isArchiveBlobName,
   latestBlobName,
   parseLatestBlobName,
+  sourceFolder,
   unescapeSegment,
 } from '../../shared/targets/blob/naming.js';
 import { makeEvent } from '../support/events.js';
@@ -129,5 +132,37 @@ describe('blob target config', () => {
     expect(blobTargetSchema.safeParse({ ...base, mode: 'append' }).success).toBe(false);
     expect(blobTargetSchema.safeParse({ ...base, concurrency: 0 }).success).toBe(false);
     expect(blobTargetSchema.safeParse({ ...base, requestAttempts: 11 }).success).toBe(false);
+  });
+});
+
+describe('blob archive metadata naming the document', () => {
+  it('round-trips ids and partition keys of every kind as ASCII metadata values', () => {
+    const keys: PartitionKeyValue[] = ['p', '', 0, -1.5, true, null, ['a/b', 1, null], 'ü 😀'];
+    for (const [index, partitionKey] of keys.entries()) {
+      const documentId = awkwardIds[index % awkwardIds.length] as string;
+      const metadata = refMetadata({ documentId, partitionKey });
+      for (const value of Object.values(metadata)) expect(value).toMatch(/^[A-Za-z0-9_~-]*$/);
+      expect(refFromMetadata({ lsn: '1', ts: '1', deleted: 'false', ...metadata })).toEqual({
+        documentId,
+        partitionKey,
+      });
+    }
+    // Too long for Azure's 8 KB of metadata: named in the body only.
+    expect(refMetadata({ documentId: 'ü'.repeat(2_000), partitionKey: 'p' })).toEqual({});
+    // A lone surrogate has no UTF-8 form, so escaping could not give it back: named in the body only.
+    expect(refMetadata({ documentId: 'a\ud800', partitionKey: 'p' })).toEqual({});
+    expect(refMetadata({ documentId: 'a', partitionKey: ['\udc00'] })).toEqual({});
+    expect(refFromMetadata({ lsn: '1', ts: '1' })).toBeUndefined();
+    expect(refFromMetadata({ documentid: '~ZZ', partitionkey: 'p' })).toBeUndefined();
+  });
+
+  it("tells the archive's names from other blobs in a source's folder", () => {
+    const folder = sourceFolder('raw', 'orders/eu');
+    expect(folder).toBe('raw/orders~2Feu/');
+    const event = makeEvent({ id: 'a', lsn: 1, source: 'orders/eu' });
+    expect(isArchiveBlobName(folder, archiveBlobName('raw', event))).toBe(true);
+    expect(isArchiveBlobName(folder, latestBlobName('raw', event))).toBe(false);
+    expect(isArchiveBlobName(folder, `${folder}2024/05/01/13/notes.txt`)).toBe(false);
+    expect(sourceFolder('', 's')).toBe('s/');
   });
 });

@@ -64,6 +64,24 @@ describe('Cosmos target: two instances writing the same documents (stale etag ca
       { status: 'applied' },
     ]);
   });
+
+  it('reads through what it remembers for events sent on purpose, so a row deleted behind its back is repaired', async () => {
+    const target = make();
+    await target.open();
+    const event = makeEvent({ id: 'tampered', pk: 'r', lsn: 7, data: { v: 7 } });
+    expect(await target.applyBatch([event])).toMatchObject([{ status: 'applied' }]);
+    const copy = client.database(database).container('copy');
+    await copy.item('tampered', 'r').delete();
+    // The same event again, as a live duplicate: judged from memory, stale, and the row stays missing.
+    expect(await target.applyBatch([event])).toMatchObject([{ status: 'stale' }]);
+    expect((await copy.item('tampered', 'r').read()).statusCode).toBe(404);
+    // As a repair: judged against the container, written again.
+    const readThrough = new Set([event.eventId]);
+    expect(await target.applyBatch([event], undefined, { readThrough })).toMatchObject([{ status: 'applied' }]);
+    expect((await copy.item('tampered', 'r').read<{ v: number }>()).resource).toMatchObject({ v: 7 });
+    // Once the row matches, a repair of the same version is stale like any duplicate.
+    expect(await target.applyBatch([event], undefined, { readThrough })).toMatchObject([{ status: 'stale' }]);
+  });
 });
 
 describe('Cosmos target without createIfNotExists (the default with an identity-based connection)', () => {

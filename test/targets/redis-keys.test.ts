@@ -2,10 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { redisTargetSchema } from '../../shared/targets/redis/config.js';
 import { isTransientRedisError, keyError } from '../../shared/targets/redis/errors.js';
 import {
+  compileKeyParser,
   compileKeyTemplate,
+  decodePartitionKey,
   encodePartitionKey,
   escapeKeyPart,
   keyTemplateProblem,
+  sourcePattern,
+  templateHas,
+  unescapeKeyPart,
 } from '../../shared/targets/redis/keys.js';
 import { checkSliceLimits, DEFAULT_SLICE_LIMITS, Slice, type SliceLimits } from '../../shared/targets/redis/slices.js';
 import { parseVersionRecord, versionRecord } from '../../shared/targets/redis/scripts.js';
@@ -43,6 +48,55 @@ describe('redis key templates', () => {
     expect(new Set(encoded).size).toBe(encoded.length);
     expect(encodePartitionKey(['a', 1])).toBe('%J["a",1]');
     expect(encodePartitionKey('%J1')).toBe('%25J1');
+  });
+});
+
+describe('redis keys read back', () => {
+  const values = ['plain', 'a:b%c{d}', '%3A', '*?[x]\\', 'ü 😀', ''];
+  const keys = ['1', 1, -7.5, true, false, null, ['a:b', 1, null], '%J1', ...values];
+
+  it('unescapes ids and decodes partition keys of every type back to what was encoded', () => {
+    for (const value of values) expect(unescapeKeyPart(escapeKeyPart(value))).toBe(value);
+    for (const key of keys) expect(decodePartitionKey(encodePartitionKey(key))).toEqual(key);
+    // Text escaping never produces: someone else's key.
+    expect(unescapeKeyPart('50%')).toBeUndefined();
+    expect(decodePartitionKey('%Jnot-json')).toBeUndefined();
+  });
+
+  it('parses a key back into the parts its template spells, and refuses keys of another shape', () => {
+    const template = 'c:{source}:{partitionKey}:{id}';
+    const build = compileKeyTemplate(template);
+    const parse = compileKeyParser(template);
+    for (const partitionKey of keys) {
+      const parts = { source: 's:1', partitionKey, id: 'a:b{c}%' };
+      expect(parse(build(parts))).toEqual(parts);
+    }
+    expect(parse('c:s:p')).toBeUndefined();
+    expect(parse('d:s:p:i')).toBeUndefined();
+    expect(parse('c:s:p:i:_sync')).toBeUndefined();
+    expect(compileKeyParser('cache:{id}')('cache:x%3Ay')).toEqual({ id: 'x:y' });
+    expect(templateHas(template, 'source')).toBe(true);
+    expect(templateHas('cache:{id}', 'partitionKey')).toBe(false);
+  });
+
+  it('matches the keys of one source with a pattern whose glob characters come only from placeholders', () => {
+    expect(sourcePattern('c:{source}:{partitionKey}:{id}', 'a*b?:[x]')).toBe('c:a\\*b\\?%3A\\[x\\]:*:*');
+    expect(sourcePattern('c:{id}', 'orders')).toBe('c:*');
+  });
+
+  it('keeps the source and partition key in the version record when the key does not spell them', () => {
+    const event = makeEvent({ id: 'd', pk: ['t', 1], lsn: 3, source: 'orders' });
+    const settings = { key: 'k', versionKey: 'k:_sync', format: 'json' as const, maxValueBytes: 1024 };
+    const { args } = eventArgs(event, { ...settings, recordRef: true });
+    expect(parseVersionRecord(args[0] as string)).toEqual({
+      lsn: 3,
+      ts: event.version.ts,
+      deleted: false,
+      eventId: event.eventId,
+      ref: { source: 'orders', partitionKey: ['t', 1] },
+    });
+    expect(parseVersionRecord(eventArgs(event, settings).args[0] as string)).not.toHaveProperty('ref');
+    expect(parseVersionRecord('1 2 0 e\nnot json')).toBeUndefined();
   });
 });
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ResolvedConnection } from '../../shared/config/connections.js';
 import { createRedisClient } from '../../shared/targets/redis/client.js';
 import { createRedisTarget, RedisTarget, redisTargetSchema } from '../../shared/targets/redis/index.js';
+import type { DocumentRef } from '../../shared/targets/target.js';
 import { makeEvent } from '../support/events.js';
 import { requireService } from '../support/require-service.js';
 import { adminClient, deletePrefix, probeRedis, randomPrefix, REDIS_SERVICE, REDIS_URL } from './redis-harness.js';
@@ -191,6 +192,39 @@ describe.runIf(available)('redis target', () => {
     } finally {
       down.disconnect();
     }
+  });
+
+  it('lists only the source asked for, even when its name holds glob characters, and skips keys it did not write', async () => {
+    const target = await make({ keyTemplate: `${prefix}:glob:{source}:{partitionKey}:{id}`, readPageSize: 3 });
+    const mine = [1, 2, 3, 4].map((lsn) => makeEvent({ id: `m${lsn}`, lsn, source: 'a*[b]?' }));
+    const others = ['ab]', 'a*[b]?x', 'aXbY'].map((source, lsn) => makeEvent({ id: 'o', lsn: lsn + 1, source }));
+    await target.applyBatch([...mine, ...others]);
+    // Someone else's keys where the pattern reaches: no version record, or one segment too many.
+    await admin.set(`${prefix}:glob:a*[b]?:pk-1:foreign:_sync`, 'not a record');
+    await admin.set(`${prefix}:glob:a*[b]?:pk-1:x:y:_sync`, '1 1 0 e');
+    const listed = [];
+    for await (const page of target.listDocuments('a*[b]?')) listed.push(...page);
+    expect(listed.map((document) => document.documentId).sort()).toEqual(['m1', 'm2', 'm3', 'm4']);
+  });
+
+  it('reads back under a template without {source} and {partitionKey} from what the version record keeps', async () => {
+    const target = await make({ keyTemplate: `${prefix}:byid:{id}`, format: 'json' });
+    const event = makeEvent({ id: 'x', pk: ['t', 2], lsn: 4, source: 'orders' });
+    await target.applyBatch([event]);
+    const ref: DocumentRef = { source: 'orders', documentId: 'x', partitionKey: ['t', 2] };
+    expect(await target.readVersions([ref, { ...ref, source: 'other' }, { ...ref, partitionKey: 't' }])).toEqual([
+      { version: event.version, deleted: false },
+      undefined,
+      undefined,
+    ]);
+    // A record written before records kept the ref: readVersions trusts the key; the listing cannot name it.
+    await admin.set(`${prefix}:byid:legacy:_sync`, '3 1700000003 0 e');
+    expect(await target.readVersions([{ ...ref, documentId: 'legacy' }])).toEqual([
+      { version: { lsn: 3, ts: 1_700_000_003 }, deleted: false },
+    ]);
+    const listed = [];
+    for await (const page of target.listDocuments('orders')) listed.push(...page);
+    expect(listed).toEqual([{ ...ref, version: event.version, deleted: false }]);
   });
 
   it('builds from config on a shared client that quits with its last user', async () => {

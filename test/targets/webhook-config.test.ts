@@ -20,6 +20,7 @@ describe('webhook target config', () => {
       retryInitialDelayMs: 500,
       retryMaxDelayMs: 5_000,
       maxRetryAfterMs: 30_000,
+      queryPageSize: 500,
     });
   });
 
@@ -63,6 +64,31 @@ describe('webhook target config', () => {
     expect(webhookTargetSchema.safeParse({ ...base, url, maxConcurrentRequests: 65 }).success).toBe(false);
     expect(webhookTargetSchema.safeParse({ ...base, url, retryAttempts: 0 }).success).toBe(false);
     expect(webhookTargetSchema.safeParse({ ...base, url, secretSetting: 'has-dash' }).success).toBe(false);
+  });
+
+  it('checks the query endpoint like the delivery URL', () => {
+    const url = 'https://h.example.com/';
+    const withQueries = (versionsUrl: string) => webhookTargetSchema.safeParse({ ...base, url, versionsUrl });
+    expect(withQueries('https://h.example.com/versions').success).toBe(true);
+    expect(withQueries('http://h.example.com/versions/secret-token').error?.issues[0]).toMatchObject({
+      path: ['versionsUrl'],
+      message: expect.stringMatching(/must use https/),
+    });
+    expect(webhookTargetSchema.safeParse({ ...base, url, queryPageSize: 0 }).success).toBe(false);
+  });
+
+  it('cannot be verified without versionsUrl: a permanent error that names the setting', async () => {
+    const config = webhookTargetSchema.parse({ ...base, url: 'https://h.example.com/' });
+    const target = createWebhookTarget(config, { env: { COSMOS_SYNC_WEBHOOK_SECRET: 'x'.repeat(40) } });
+    await target.open();
+    const unsupported = {
+      code: 'VERIFY_UNSUPPORTED',
+      retryable: false,
+      message: expect.stringMatching(/set "versionsUrl" in its COSMOS_SYNC_TARGETS entry/),
+    };
+    const ref = { source: 's', documentId: 'd', partitionKey: 'p' };
+    await expect(target.readVersions([ref])).rejects.toMatchObject(unsupported);
+    await expect(target.listDocuments('s')[Symbol.asyncIterator]().next()).rejects.toMatchObject(unsupported);
   });
 
   it('needs a secret of at least 32 characters in the named setting', () => {

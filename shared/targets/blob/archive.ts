@@ -12,7 +12,7 @@ import type { ContainerClient } from '@azure/storage-blob';
 import type { ChangeEvent } from '../../events/envelope.js';
 import type { Projection } from '../projection.js';
 import type { ApplyOutcome } from '../target.js';
-import { archiveLine, versionMetadata } from './document.js';
+import { archiveLine, refMetadata, versionMetadata } from './document.js';
 import { failedOutcome, rejected, storageFailureOf } from './errors.js';
 import { archiveBlobName } from './naming.js';
 import { messageOf } from '../../errors.js';
@@ -42,7 +42,7 @@ export async function writeArchive(
   }
   try {
     await container.getBlockBlobClient(name).upload(body, body.length, {
-      metadata: versionMetadata(event),
+      metadata: { ...versionMetadata(event), ...refMetadata(event) },
       blobHTTPHeaders: { blobContentType: 'application/x-ndjson; charset=utf-8' },
       conditions: { ifNoneMatch: '*' },
     });

@@ -2,10 +2,19 @@
  * What the Blob target writes. latest: the document (projected, without the source's system properties) plus a
  * `_sync` record, like the Cosmos target; a delete leaves a tombstone `{ id, _sync: { deleted: true, ... } }`. The
  * version also goes into blob metadata (`lsn`, `ts`, `deleted`) so the version guard needs a HEAD, not a download.
- * archive: one NDJSON line per event, the envelope as published plus `archivedAt`.
+ * archive: one NDJSON line per event, the envelope as published plus `archivedAt`; its metadata also names the
+ * document (`documentid`, `partitionkey`, escaped like name segments) so reading back needs a listing, not downloads.
  */
 import type { ChangeEvent, EventVersion, PartitionKeyValue } from '../../events/envelope.js';
 import { projectedFields, type Projection } from '../projection.js';
+import {
+  escapeSegment,
+  isWellFormed,
+  isWellFormedKey,
+  partitionKeySegment,
+  parsePartitionKeySegment,
+  unescapeSegment,
+} from './naming.js';
 
 export interface BlobSyncRecord {
   source: string;
@@ -57,4 +66,32 @@ export function archiveLine(event: ChangeEvent, archivedAt: Date, project: Proje
   const payload = event.operation === 'upsert' && project ? projectedFields(event, project) : null;
   const line = payload ? { ...event, payload } : event;
   return `${JSON.stringify({ ...line, archivedAt: archivedAt.toISOString() })}\n`;
+}
+
+/**
+ * Azure allows 8 KB of metadata per blob, names included: a document whose escaped id and key would take more than
+ * this is named in the body only (reading back then downloads that blob).
+ */
+const MAX_REF_METADATA_CHARS = 6 * 1024;
+
+/** The archive's metadata naming an event's document, or nothing when it would not fit or not decode exactly. */
+export function refMetadata(event: Pick<ChangeEvent, 'documentId' | 'partitionKey'>): Record<string, string> {
+  if (!isWellFormed(event.documentId) || !isWellFormedKey(event.partitionKey)) return {};
+  const documentid = escapeSegment(event.documentId);
+  const partitionkey = partitionKeySegment(event.partitionKey);
+  return documentid.length + partitionkey.length <= MAX_REF_METADATA_CHARS ? { documentid, partitionkey } : {};
+}
+
+/** The document an archive blob's metadata names, or undefined when it names none (older blobs, long keys). */
+export function refFromMetadata(
+  metadata: Record<string, string> | undefined,
+): { documentId: string; partitionKey: PartitionKeyValue } | undefined {
+  const documentid = metadata?.['documentid'];
+  const partitionkey = metadata?.['partitionkey'];
+  if (documentid === undefined || partitionkey === undefined) return undefined;
+  try {
+    return { documentId: unescapeSegment(documentid), partitionKey: parsePartitionKeySegment(partitionkey) };
+  } catch {
+    return undefined;
+  }
 }

@@ -64,6 +64,7 @@ export async function writeLatest(
   event: ChangeEvent,
   options: LatestWriteOptions,
   known: KnownVersions,
+  readThrough = false,
 ): Promise<ApplyOutcome> {
   let body: Buffer;
   try {
@@ -73,6 +74,8 @@ export async function writeLatest(
   }
   const name = latestBlobName(options.prefix, event);
   const blob = container.getBlockBlobClient(name);
+  // Sent on purpose because the blob may differ from what this process wrote: no known-version shortcut.
+  if (readThrough) known.forget(name);
   const cached = known.get(name);
   if (cached && !isNewer(event.version, cached.version)) return { eventId: event.eventId, status: 'stale' };
   const guess = await upload(blob, body, event, cached ? { ifMatch: cached.etag } : { ifNoneMatch: '*' });

@@ -57,9 +57,18 @@ export function partitionKeySegment(partitionKey: PartitionKeyValue): string {
     : `${JSON_MARKER}${escapeSegment(JSON.stringify(partitionKey))}`;
 }
 
-const join = (prefix: string, segments: string[]): string => (prefix ? [prefix, ...segments] : segments).join('/');
+/** The inverse of `partitionKeySegment`; throws on a segment it cannot have produced. */
+export function parsePartitionKeySegment(segment: string): PartitionKeyValue {
+  return segment.startsWith(JSON_MARKER)
+    ? (JSON.parse(unescapeSegment(segment.slice(JSON_MARKER.length))) as PartitionKeyValue)
+    : unescapeSegment(segment);
+}
 
-type KeyFields = Pick<ChangeEvent, 'source' | 'partitionKey' | 'documentId'>;
+export const join = (prefix: string, segments: string[]): string =>
+  (prefix ? [prefix, ...segments] : segments).join('/');
+
+/** What names a document: an event, or a ref read back (only the source's name is used). */
+type KeyFields = Pick<ChangeEvent, 'partitionKey' | 'documentId'> & { source: Pick<ChangeEvent['source'], 'name'> };
 
 export function latestBlobName(prefix: string, event: KeyFields): string {
   const source = escapeSegment(event.source.name);
@@ -67,14 +76,17 @@ export function latestBlobName(prefix: string, event: KeyFields): string {
   const name = join(prefix, readable);
   const fits = name.length <= MAX_NAME && readable.every((part) => part.length <= MAX_SEGMENT);
   if (fits && isWellFormed(event.documentId) && isWellFormedKey(event.partitionKey)) return name;
-  const hash = createHash('sha256').update(documentKey(event)).digest('hex');
+  // documentKey reads only the source's name, which a ref read back has too.
+  const hash = createHash('sha256')
+    .update(documentKey(event as Pick<ChangeEvent, keyof KeyFields>))
+    .digest('hex');
   return join(prefix, [source, HASHED_FOLDER, `${hash}.json`]);
 }
 
 /** A lone surrogate has no UTF-8 form: escaping would turn two different ids into the same replacement bytes. */
-const isWellFormed = (text: string): boolean => !/\p{Cs}/u.test(text);
+export const isWellFormed = (text: string): boolean => !/\p{Cs}/u.test(text);
 
-function isWellFormedKey(partitionKey: PartitionKeyValue): boolean {
+export function isWellFormedKey(partitionKey: PartitionKeyValue): boolean {
   const parts = Array.isArray(partitionKey) ? partitionKey : [partitionKey];
   return parts.every((part) => typeof part !== 'string' || isWellFormed(part));
 }
@@ -93,10 +105,12 @@ export function parseLatestBlobName(prefix: string, name: string): ParsedLatestN
   try {
     const source = unescapeSegment(sourcePart);
     if (keyPart === HASHED_FOLDER) return { kind: 'hashed', source, hash: last };
-    const partitionKey = keyPart.startsWith(JSON_MARKER)
-      ? (JSON.parse(unescapeSegment(keyPart.slice(JSON_MARKER.length))) as PartitionKeyValue)
-      : unescapeSegment(keyPart);
-    return { kind: 'readable', source, partitionKey, documentId: unescapeSegment(last) };
+    return {
+      kind: 'readable',
+      source,
+      partitionKey: parsePartitionKeySegment(keyPart),
+      documentId: unescapeSegment(last),
+    };
   } catch {
     // Not a name this target wrote (another writer's blob in the same folder): report it as not ours.
     return undefined;
@@ -118,3 +132,10 @@ export function archiveBlobName(prefix: string, event: Pick<ChangeEvent, 'source
   const file = escaped.length <= MAX_SEGMENT - 7 ? escaped : createHash('sha256').update(event.eventId).digest('hex');
   return join(prefix, [escapeSegment(event.source.name), ...hour, `${file}.ndjson`]);
 }
+
+/** The folder holding every blob of one source, in either mode: `<prefix>/<source>/`. */
+export const sourceFolder = (prefix: string, source: string): string => `${join(prefix, [escapeSegment(source)])}/`;
+
+/** Whether a name is an archive blob's: `<source folder><yyyy>/<mm>/<dd>/<hh>/<file>.ndjson`. */
+export const isArchiveBlobName = (folder: string, name: string): boolean =>
+  name.startsWith(folder) && /^\d{4}\/\d{2}\/\d{2}\/\d{2}\/[A-Za-z0-9_~-]+\.ndjson$/.test(name.slice(folder.length));

@@ -73,7 +73,8 @@ function isTooLarge(error: unknown): boolean {
   return code === 413 || (typeof message === 'string' && /request size is too large|entity too large/i.test(message));
 }
 
-async function bulk(
+/** One bulk call in chunks of 100, with the stale-socket retries; throws a transient error for store trouble. */
+export async function bulk(
   container: Container,
   operations: OperationInput[],
   what: 'bulk read' | 'bulk write',
@@ -108,6 +109,11 @@ async function bulk(
 
 /** The key of a document in the Cosmos target's known versions: its partition key value and id. */
 const knownKey = (event: ChangeEvent): string => JSON.stringify([event.partitionKey, event.documentId]);
+
+/** Drops what this process knows of the event's document, so the next write judges it against the container. */
+export function forgetKnown(known: KnownVersions, event: ChangeEvent): void {
+  known.forget(knownKey(event));
+}
 
 type Plan = { item: BulkItem; operation: OperationInput };
 

@@ -4,20 +4,30 @@
  * written first in bulk from what this process last saw (a create for a document it has not seen, a replace If-Match
  * the etag it knows), and only the writes that guessed wrong (409, 412) read the current document and write again if
  * the event is newer (bulk.ts); the few that lose a race once more are settled one by one (read, compare, write
- * conditionally, retry on conflict). Deletes write a tombstone.
+ * conditionally, retry on conflict). Deletes write a tombstone. Reading back for verify: read-back.ts.
  */
 import type { Container, CosmosClient, ItemDefinition } from '@azure/cosmos';
 import type { ChangeEvent } from '../../events/envelope.js';
 import { isNewer } from '../coalesce.js';
-import { TargetError, type ApplyOutcome, type Target } from '../target.js';
+import {
+  TargetError,
+  type ApplyOptions,
+  type ApplyOutcome,
+  type DocumentRef,
+  type HeldDocument,
+  type HeldVersion,
+  type Target,
+} from '../target.js';
 import { KnownVersions } from '../known-versions.js';
-import { applyInBulk, isTransientStatus, type BulkItem } from './bulk.js';
+import { applyInBulk, forgetKnown, isTransientStatus, type BulkItem } from './bulk.js';
 import { CosmosTargetMissingError } from './errors.js';
 import { mapBounded } from '../../map-bounded.js';
 import { throwIfShuttingDown } from '../../lifecycle/shutdown.js';
 import type { Projection } from '../projection.js';
 import { buildTargetDocument, targetKeyValue, versionOf, type TargetDocument } from './document.js';
 import { messageOf, statusOf } from '../../errors.js';
+import { checkedPageSize } from '../read-back.js';
+import { listHeld, readHeldVersions } from './read-back.js';
 
 export interface CosmosTargetOptions {
   name: string;
@@ -34,6 +44,8 @@ export interface CosmosTargetOptions {
   project?: Projection | undefined;
   /** Documents written in parallel within one batch. */
   concurrency?: number;
+  /** Items per page of `listDocuments` (the query's `maxItemCount`). */
+  readPageSize?: number;
 }
 
 /** Cosmos DB's document size limit. */
@@ -48,9 +60,11 @@ export class CosmosTarget implements Target {
   private readonly keyField: string;
   /** Etags and versions this process wrote or read last, so most writes need no read first. */
   private readonly known = new KnownVersions();
+  private readonly readPageSize: number;
 
   constructor(private readonly options: CosmosTargetOptions) {
     this.name = options.name;
+    this.readPageSize = checkedPageSize(options.readPageSize, 10_000);
     const segments = options.partitionKeyPath.split('/').filter(Boolean);
     if (segments.length !== 1) {
       throw TargetError.permanent(
@@ -102,7 +116,11 @@ export class CosmosTarget implements Target {
     }
   }
 
-  async applyBatch(events: readonly ChangeEvent[], signal?: AbortSignal): Promise<ApplyOutcome[]> {
+  async applyBatch(
+    events: readonly ChangeEvent[],
+    signal?: AbortSignal,
+    options?: ApplyOptions,
+  ): Promise<ApplyOutcome[]> {
     const container = this.container;
     if (!container) throw TargetError.transient('COSMOS_TARGET_NOT_OPEN', `target ${this.name} is not open`);
     const outcomes = new Map<string, ApplyOutcome>();
@@ -131,6 +149,8 @@ export class CosmosTarget implements Target {
         });
       }
     }
+    // Sent on purpose because the container may differ from what this process wrote: no known-version shortcut.
+    for (const item of items) if (options?.readThrough?.has(item.event.eventId)) forgetKnown(this.known, item.event);
     const bulk = await applyInBulk(container, items, this.known, signal);
     for (const [eventId, outcome] of bulk.outcomes) outcomes.set(eventId, outcome);
     // Lost races are rare (another writer touched the document between read and write): settle them one by one.
@@ -141,8 +161,21 @@ export class CosmosTarget implements Target {
     return events.map((event) => outcomes.get(event.eventId) as ApplyOutcome);
   }
 
+  async readVersions(refs: readonly DocumentRef[], signal?: AbortSignal): Promise<Array<HeldVersion | undefined>> {
+    return readHeldVersions(this.opened(), this.keyField, refs, signal);
+  }
+
+  async *listDocuments(source: string, signal?: AbortSignal): AsyncIterable<HeldDocument[]> {
+    yield* listHeld(this.opened(), this.keyField, source, this.readPageSize, signal);
+  }
+
   async close(): Promise<void> {
     this.container = undefined;
+  }
+
+  private opened(): Container {
+    if (!this.container) throw TargetError.transient('COSMOS_TARGET_NOT_OPEN', `target ${this.name} is not open`);
+    return this.container;
   }
 
   private async applyOne(container: Container, event: ChangeEvent, document: TargetDocument): Promise<ApplyOutcome> {

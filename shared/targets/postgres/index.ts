@@ -8,7 +8,16 @@ import type { ResolvedConnection } from '../../config/connections.js';
 import type { ChangeEvent } from '../../events/envelope.js';
 import { createLogger } from '../../logging.js';
 import type { Projection } from '../projection.js';
-import { TargetError, type ApplyOutcome, type Target } from '../target.js';
+import {
+  TargetError,
+  type ApplyOutcome,
+  type DocumentRef,
+  type HeldDocument,
+  type HeldVersion,
+  type Target,
+} from '../target.js';
+import { checkedPageSize } from '../read-back.js';
+import { listHeld, readHeldVersions, type ReadSettings } from './read-back.js';
 import type { PostgresTargetConfig, ProjectionColumn } from './config.js';
 import { batchError, classifyPostgresError, rowError, sqlStateOf } from './errors.js';
 import { acquirePool, type Queryable } from './pool.js';
@@ -32,6 +41,8 @@ export interface PostgresTargetOptions {
   project?: Projection | undefined;
   /** Gives the pool back (shared pools end with their last user); called by `close()`. */
   release?: () => Promise<void>;
+  /** Refs per statement of `readVersions`, rows per page of `listDocuments`. */
+  readPageSize?: number;
 }
 
 /** SQLSTATEs after which a cached table is checked again: it was dropped or altered behind the target's back. */
@@ -41,9 +52,12 @@ export class PostgresTarget implements Target {
   readonly name: string;
   private readonly tables = new Map<string, Promise<TableRef>>();
   private opened = false;
+  private readonly reads: ReadSettings;
 
   constructor(private readonly options: PostgresTargetOptions) {
     this.name = options.name;
+    const { pool, schema, table } = options;
+    this.reads = { target: this.name, pool, schema, table, pageSize: checkedPageSize(options.readPageSize, 100_000) };
   }
 
   async open(): Promise<void> {
@@ -54,7 +68,7 @@ export class PostgresTarget implements Target {
   async applyBatch(events: readonly ChangeEvent[], signal?: AbortSignal): Promise<ApplyOutcome[]> {
     // Its client cannot cancel a request in flight: a shutdown stops it before it starts, or the batch runs its course.
     throwIfShuttingDown(signal);
-    if (!this.opened) throw TargetError.transient('POSTGRES_TARGET_NOT_OPEN', `target ${this.name} is not open`);
+    this.checkOpen();
     const outcomes: ApplyOutcome[] = new Array(events.length);
     const bySource = new Map<string, { index: number; row: Row }[]>();
     events.forEach((event, index) => {
@@ -94,10 +108,24 @@ export class PostgresTarget implements Target {
     return outcomes;
   }
 
+  async readVersions(refs: readonly DocumentRef[], signal?: AbortSignal): Promise<Array<HeldVersion | undefined>> {
+    this.checkOpen();
+    return readHeldVersions(this.reads, refs, signal);
+  }
+
+  async *listDocuments(source: string, signal?: AbortSignal): AsyncIterable<HeldDocument[]> {
+    this.checkOpen();
+    yield* listHeld(this.reads, source, signal);
+  }
+
   async close(): Promise<void> {
     this.opened = false;
     this.tables.clear();
     await this.options.release?.();
+  }
+
+  private checkOpen(): void {
+    if (!this.opened) throw TargetError.transient('POSTGRES_TARGET_NOT_OPEN', `target ${this.name} is not open`);
   }
 
   /** One statement for the rows; on a data error, one statement per row so only the bad rows are rejected. */

@@ -3,17 +3,27 @@
  * version guard script (an atomic compare-and-write per key inside Redis), many keys per script call; each call is
  * written to the socket as soon as it is built and the replies are awaited together, so a batch costs one round
  * trip however many events it holds. Deletes leave a tombstone version that expires after `tombstoneTtlSeconds`.
+ * Reading back for verify: read-back.ts.
  */
 import type { Redis } from 'ioredis';
 import type { ResolvedConnection } from '../../config/connections.js';
 import type { ChangeEvent } from '../../events/envelope.js';
 import { createLogger } from '../../logging.js';
 import type { Projection } from '../projection.js';
-import { TargetError, type ApplyOutcome, type Target } from '../target.js';
+import {
+  TargetError,
+  type ApplyOutcome,
+  type DocumentRef,
+  type HeldDocument,
+  type HeldVersion,
+  type Target,
+} from '../target.js';
+import { checkedPageSize } from '../read-back.js';
+import { listHeld, readHeldVersions, type ReadSettings } from './read-back.js';
 import { acquireRedisClient, ensureReady, type GuardCommands } from './client.js';
 import { DEFAULT_MAX_VALUE_BYTES, type RedisTargetConfig } from './config.js';
 import { batchError } from './errors.js';
-import { compileKeyTemplate, VERSION_KEY_SUFFIX } from './keys.js';
+import { compileKeyTemplate, templateHas, VERSION_KEY_SUFFIX } from './keys.js';
 import { settleCall, type Pending } from './replies.js';
 import { checkSliceLimits, DEFAULT_SLICE_LIMITS, Slice, type SliceLimits } from './slices.js';
 import { eventArgs, type EventArgs } from './values.js';
@@ -35,6 +45,8 @@ export interface RedisTargetOptions {
   project?: Projection | undefined;
   /** Gives the client back (shared clients quit with their last user); called by `close()`. */
   release?: () => Promise<void>;
+  /** Keys per read command of `readVersions`; keys per page (and SCAN COUNT) of `listDocuments`. */
+  readPageSize?: number;
 }
 
 /** A script call on its way: its events and its reply, or why there is none. */
@@ -53,6 +65,9 @@ export class RedisTarget implements Target {
   private readonly limits: SliceLimits;
   /** The arguments before the first event's in every call: live TTL (0 = none) and tombstone TTL. */
   private readonly head: readonly string[];
+  /** The key does not spell the source or the partition key, so version records carry them (see scripts.ts). */
+  private readonly recordRef: boolean;
+  private readonly reads: ReadSettings;
 
   constructor(private readonly options: RedisTargetOptions) {
     this.name = options.name;
@@ -60,6 +75,10 @@ export class RedisTarget implements Target {
     this.head = [String(options.ttlSeconds ?? 0), String(options.tombstoneTtlSeconds)];
     const key = compileKeyTemplate(options.keyTemplate);
     this.keyOf = (event) => key({ source: event.source.name, partitionKey: event.partitionKey, id: event.documentId });
+    const { keyTemplate, client, format } = options;
+    this.recordRef = !templateHas(keyTemplate, 'source') || !templateHas(keyTemplate, 'partitionKey');
+    const pageSize = checkedPageSize(options.readPageSize, 10_000);
+    this.reads = { target: this.name, client, keyTemplate, format, pageSize, keyOf: key };
   }
 
   async open(): Promise<void> {
@@ -74,12 +93,7 @@ export class RedisTarget implements Target {
   async applyBatch(events: readonly ChangeEvent[], signal?: AbortSignal): Promise<ApplyOutcome[]> {
     // Its client cannot cancel a request in flight: a shutdown stops it before it starts, or the batch runs its course.
     throwIfShuttingDown(signal);
-    if (!this.opened) throw TargetError.transient('REDIS_TARGET_NOT_OPEN', `target ${this.name} is not open`);
-    try {
-      await ensureReady(this.options.client, this.options.readyTimeoutMs);
-    } catch (error) {
-      throw batchError(this.name, error);
-    }
+    await this.ready();
     const outcomes: ApplyOutcome[] = new Array(events.length);
     const sent: SentSlice[] = [];
     let slice = this.newSlice();
@@ -105,9 +119,29 @@ export class RedisTarget implements Target {
     return outcomes;
   }
 
+  async readVersions(refs: readonly DocumentRef[], signal?: AbortSignal): Promise<Array<HeldVersion | undefined>> {
+    await this.ready();
+    return readHeldVersions(this.reads, refs, signal);
+  }
+
+  async *listDocuments(source: string, signal?: AbortSignal): AsyncIterable<HeldDocument[]> {
+    await this.ready();
+    yield* listHeld(this.reads, source, signal);
+  }
+
   async close(): Promise<void> {
     this.opened = false;
     await this.options.release?.();
+  }
+
+  /** Opened, and connected (waiting a bounded time for a reconnect under way). */
+  private async ready(): Promise<void> {
+    if (!this.opened) throw TargetError.transient('REDIS_TARGET_NOT_OPEN', `target ${this.name} is not open`);
+    try {
+      await ensureReady(this.options.client, this.options.readyTimeoutMs);
+    } catch (error) {
+      throw batchError(this.name, error);
+    }
   }
 
   private newSlice(): Slice<Pending> {
@@ -140,6 +174,7 @@ export class RedisTarget implements Target {
         format: this.options.format,
         maxValueBytes: this.options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES,
         project: this.options.project,
+        recordRef: this.recordRef,
       });
     } catch (error) {
       if (error instanceof TargetError) return error;

@@ -4,7 +4,8 @@
  * is escaped: `%` → `%25`, `:` → `%3A`, `{` → `%7B`, `}` → `%7D` (braces too, so an id can never form a Redis
  * Cluster hash tag). A value therefore never adds a segment, and two different documents never share a key. A
  * partition key that is not a string is written as `%J` + its escaped JSON, which no escaped string can start
- * with, so the string "1" and the number 1 get different keys.
+ * with, so the string "1" and the number 1 get different keys. Both escapes are reversible, so a key read back (a
+ * SCAN for verify) gives the parts its template spells.
  */
 import type { PartitionKeyValue } from '../../events/envelope.js';
 
@@ -87,4 +88,68 @@ export function compileKeyTemplate(template: string): (parts: KeyParts) => strin
     }
     return key;
   };
+}
+
+/** The inverse of `escapeKeyPart`; undefined for text it cannot have produced (someone else's key). */
+export function unescapeKeyPart(text: string): string | undefined {
+  if (!text.includes('%')) return text;
+  if (/%(?!25|3A|7B|7D)/.test(text)) return undefined;
+  return text.replace(/%(25|3A|7B|7D)/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+}
+
+/** The inverse of `encodePartitionKey`. */
+export function decodePartitionKey(segment: string): PartitionKeyValue | undefined {
+  if (!segment.startsWith('%J')) return unescapeKeyPart(segment);
+  const json = unescapeKeyPart(segment.slice(2));
+  try {
+    return json === undefined ? undefined : (JSON.parse(json) as PartitionKeyValue);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether keys of this template spell the placeholder (else a reader needs the value from elsewhere). */
+export const templateHas = (template: string, placeholder: Placeholder): boolean =>
+  template.split(':').includes(`{${placeholder}}`);
+
+/** Reads a key back into the parts its template spells; undefined for a key this template cannot have built. */
+export function compileKeyParser(template: string): (key: string) => Partial<KeyParts> | undefined {
+  const segments = template.split(':');
+  return (key) => {
+    const parts = key.split(':');
+    if (parts.length !== segments.length) return undefined;
+    const found: Partial<KeyParts> = {};
+    for (const [index, segment] of segments.entries()) {
+      const part = parts[index] as string;
+      if (segment === '{partitionKey}') {
+        const partitionKey = decodePartitionKey(part);
+        if (partitionKey === undefined) return undefined;
+        found.partitionKey = partitionKey;
+      } else if (segment === '{source}' || segment === '{id}') {
+        const value = unescapeKeyPart(part);
+        if (value === undefined) return undefined;
+        found[segment === '{id}' ? 'id' : 'source'] = value;
+      } else if (part !== segment) {
+        return undefined;
+      }
+    }
+    return found;
+  };
+}
+
+/** Glob characters of SCAN's MATCH, escaped so that an id or source name matches only itself. */
+const escapeGlob = (text: string): string => text.replace(/[*?[\]\\]/g, (char) => `\\${char}`);
+
+/**
+ * A SCAN MATCH pattern covering every key the template builds for `source`: the source's segment spelled out (when
+ * the template has one), the other placeholders as `*`. `*` also spans ":", so a caller checks each key it gets with
+ * `compileKeyParser`.
+ */
+export function sourcePattern(template: string, source: string): string {
+  return template
+    .split(':')
+    .map((segment) =>
+      segment === '{source}' ? escapeGlob(escapeKeyPart(source)) : segment.startsWith('{') ? '*' : escapeGlob(segment),
+    )
+    .join(':');
 }

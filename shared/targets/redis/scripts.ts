@@ -4,7 +4,9 @@
  * cost of Redis and of the client off the per-event path.
  *
  * A version record is one string, `<lsn> <ts> <deleted 0|1> <event id>`, kept in `<key>:_sync` (json format) or in
- * the hash field `_sync` (hash format); one string is the cheapest thing to read, compare and write.
+ * the hash field `_sync` (hash format); one string is the cheapest thing to read, compare and write. When the key
+ * template leaves out `{source}` or `{partitionKey}`, the record ends with a line break and the JSON of
+ * `[source, partitionKey]`, so that reading back (verify) can name the document; the scripts read only the start.
  *
  * ARGV[1] is the live TTL in seconds (0 = none) and ARGV[2] the tombstone TTL; then, per event:
  *   json: version record, JSON value ('' for a delete, never for a document) KEYS: value key, version key
@@ -15,6 +17,7 @@
  *
  * The keys of one call may lie in different hash slots, so the scripts need a standalone server (or one shard).
  */
+import type { PartitionKeyValue } from '../../events/envelope.js';
 
 const COMMON = `
 local function newer(held, incoming)
@@ -172,15 +175,44 @@ return results`;
 /** The hash field holding the version record; a document field of that name is dropped (it cannot be forged). */
 export const HASH_VERSION_FIELD = '_sync';
 
-/** The version record of an event: what the scripts compare and store. */
-export const versionRecord = (lsn: number, ts: number, deleted: boolean, eventId: string): string =>
-  `${lsn} ${ts} ${deleted ? 1 : 0} ${eventId}`;
+/**
+ * The version record of an event: what the scripts compare and store; `ref` (the JSON of `[source, partitionKey]`)
+ * only when the key does not spell them. Event ids hold no line break (the publisher's are 64 hex characters).
+ */
+export const versionRecord = (lsn: number, ts: number, deleted: boolean, eventId: string, ref?: string): string =>
+  `${lsn} ${ts} ${deleted ? 1 : 0} ${eventId}${ref === undefined ? '' : `\n${ref}`}`;
 
-/** Reads a version record back (for readers and tests); undefined when the text is not one. */
-export function parseVersionRecord(
-  record: string,
-): { lsn: number; ts: number; deleted: boolean; eventId: string } | undefined {
-  const match = /^(\d+) (\d+) ([01]) (.*)$/.exec(record);
+export interface ParsedVersionRecord {
+  lsn: number;
+  ts: number;
+  deleted: boolean;
+  eventId: string;
+  /** The document's source and partition key, when the record carries them. */
+  ref?: { source: string; partitionKey: PartitionKeyValue };
+}
+
+/** Reads a version record back (for readers, verify and tests); undefined when the text is not one. */
+export function parseVersionRecord(record: string): ParsedVersionRecord | undefined {
+  const match = /^(\d+) (\d+) ([01]) ([^\n]*)(?:\n(.*))?$/s.exec(record);
   if (!match) return undefined;
-  return { lsn: Number(match[1]), ts: Number(match[2]), deleted: match[3] === '1', eventId: match[4] as string };
+  const parsed: ParsedVersionRecord = {
+    lsn: Number(match[1]),
+    ts: Number(match[2]),
+    deleted: match[3] === '1',
+    eventId: match[4] as string,
+  };
+  if (match[5] === undefined) return parsed;
+  const ref = refOfRecord(match[5]);
+  return ref ? { ...parsed, ref } : undefined;
+}
+
+function refOfRecord(text: string): ParsedVersionRecord['ref'] {
+  try {
+    const [source, partitionKey] = JSON.parse(text) as unknown[];
+    return typeof source === 'string' && partitionKey !== undefined
+      ? { source, partitionKey: partitionKey as PartitionKeyValue }
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -23,6 +23,8 @@ export interface ValueSettings {
   format: 'json' | 'hash';
   maxValueBytes: number;
   project?: Projection | undefined;
+  /** The key template leaves out the source or the partition key: the record carries both (see scripts.ts). */
+  recordRef?: boolean;
 }
 
 function documentOf(event: ChangeEvent, project: Projection | undefined): Record<string, unknown> | null {
@@ -59,7 +61,8 @@ function checkedSize(value: string, event: ChangeEvent, maxValueBytes: number): 
 /** Throws a permanent TargetError when a value is too large, and whatever a projection throws. */
 export function eventArgs(event: ChangeEvent, settings: ValueSettings): EventArgs {
   const document = documentOf(event, settings.project);
-  const record = versionRecord(event.version.lsn, event.version.ts, document === null, event.eventId);
+  const ref = settings.recordRef ? JSON.stringify([event.source.name, event.partitionKey]) : undefined;
+  const record = versionRecord(event.version.lsn, event.version.ts, document === null, event.eventId, ref);
   if (settings.format === 'json') {
     const value = document ? JSON.stringify(document) : '';
     const bytes = checkedSize(value, event, settings.maxValueBytes);

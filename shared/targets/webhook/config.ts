@@ -65,6 +65,15 @@ export const webhookTargetSchema = z.object({
   maxRetryAfterMs: wholeNumber(0, 300_000)
     .default(30_000)
     .describe('Longest wait a Retry-After header can ask for; longer requests are capped to this'),
+  versionsUrl: webhookUrl
+    .optional()
+    .describe(
+      "The receiver's query endpoint for `cosmos-sync verify` (which versions it holds, and a paged listing; see " +
+        'docs/targets-blob-webhook.md); without it the target cannot be verified',
+    ),
+  queryPageSize: wholeNumber(1, 10_000)
+    .default(500)
+    .describe('Refs per versions query, and the most documents asked for per listing page'),
 });
 
 export type WebhookTargetConfig = z.infer<typeof webhookTargetSchema>;

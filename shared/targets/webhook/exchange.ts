@@ -43,43 +43,65 @@ export async function exchange(
   request: WebhookRequest,
   signal?: AbortSignal,
 ): Promise<ExchangeResult> {
-  // A fresh timestamp per attempt: a retry after a long Retry-After must not arrive already stale.
-  const timestamp = String(Math.floor(settings.now() / 1_000));
   try {
-    const response = await settings.fetch(settings.url, {
-      method: 'POST',
-      headers: {
-        'Content-Type': 'application/json; charset=utf-8',
-        'User-Agent': 'cosmos-sync-webhook/1',
-        [TIMESTAMP_HEADER]: timestamp,
-        [SIGNATURE_HEADER]: signWebhookBody(settings.secret, timestamp, request.body),
-        [IDEMPOTENCY_HEADER]: request.idempotencyKey,
-      },
-      body: request.body,
-      // A redirect would re-send signed events to wherever the receiver points; refuse it instead (see refused).
-      redirect: 'manual',
-      signal: signal
-        ? AbortSignal.any([AbortSignal.timeout(settings.timeoutMs), signal])
-        : AbortSignal.timeout(settings.timeoutMs),
-    });
+    const response = await signedPost(settings, request.body, { [IDEMPOTENCY_HEADER]: request.idempotencyKey }, signal);
     const { status } = response;
     if (status >= 200 && status < 300) {
       const { text, complete } = await readBodyText(response, RESULTS_READ_BYTES);
       return { kind: 'accepted', status, stale: complete ? staleIds(text) : new Set() };
     }
-    const { text } = await readBodyText(response, EXCERPT_READ_BYTES);
-    const excerpt = excerptOf(text);
-    if (isRetryableStatus(status)) {
-      const detail = `${status}${excerpt ? `: ${excerpt}` : ''}`;
-      const wait = retryAfterMs(response.headers.get('retry-after'), settings.now());
-      return { kind: 'retry', code: `WEBHOOK_${status}`, detail, retryAfterMs: wait };
-    }
-    const note = status >= 300 && status < 400 ? '(redirects are not followed; configure the final URL)' : '';
-    return { kind: 'refused', status, excerpt: [excerpt, note].filter(Boolean).join(' ') };
+    return await failureOf(response, settings.now());
   } catch (error) {
     throwIfShuttingDown(signal);
     return networkFailure(error, settings.timeoutMs);
   }
+}
+
+/**
+ * A signed POST of `body` to `settings.url`, bounded by `timeoutMs` and `signal`. Rejects on network failures and
+ * timeouts (see `networkFailure`), including while the caller reads the body.
+ */
+export function signedPost(
+  settings: ExchangeSettings,
+  body: string,
+  headers: Record<string, string>,
+  signal: AbortSignal | undefined,
+): Promise<Response> {
+  // A fresh timestamp per attempt: a retry after a long Retry-After must not arrive already stale.
+  const timestamp = String(Math.floor(settings.now() / 1_000));
+  return settings.fetch(settings.url, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/json; charset=utf-8',
+      'User-Agent': 'cosmos-sync-webhook/1',
+      [TIMESTAMP_HEADER]: timestamp,
+      [SIGNATURE_HEADER]: signWebhookBody(settings.secret, timestamp, body),
+      ...headers,
+    },
+    body,
+    // A redirect would re-send signed events to wherever the receiver points; refuse it instead (see refused).
+    redirect: 'manual',
+    signal: signal
+      ? AbortSignal.any([AbortSignal.timeout(settings.timeoutMs), signal])
+      : AbortSignal.timeout(settings.timeoutMs),
+  });
+}
+
+/** What a non-2xx response means: worth retrying (408, 429, 5xx, with its Retry-After) or refused for good. */
+export async function failureOf(
+  response: Response,
+  nowMs: number,
+): Promise<Extract<ExchangeResult, { kind: 'retry' | 'refused' }>> {
+  const { status } = response;
+  const { text } = await readBodyText(response, EXCERPT_READ_BYTES);
+  const excerpt = excerptOf(text);
+  if (isRetryableStatus(status)) {
+    const detail = `${status}${excerpt ? `: ${excerpt}` : ''}`;
+    const wait = retryAfterMs(response.headers.get('retry-after'), nowMs);
+    return { kind: 'retry', code: `WEBHOOK_${status}`, detail, retryAfterMs: wait };
+  }
+  const note = status >= 300 && status < 400 ? '(redirects are not followed; configure the final URL)' : '';
+  return { kind: 'refused', status, excerpt: [excerpt, note].filter(Boolean).join(' ') };
 }
 
 function staleIds(text: string): Set<string> {
@@ -101,7 +123,7 @@ function excerptOf(text: string): string {
   return flat.length > EXCERPT_CHARS ? `${flat.slice(0, EXCERPT_CHARS)}…` : flat;
 }
 
-function networkFailure(error: unknown, timeoutMs: number): ExchangeResult {
+export function networkFailure(error: unknown, timeoutMs: number): Extract<ExchangeResult, { kind: 'retry' }> {
   const name = (error as { name?: unknown } | null)?.name;
   if (name === 'TimeoutError') {
     const detail = `no complete response within ${timeoutMs} ms`;

@@ -7,17 +7,28 @@
  * down to single events, so one document the receiver cannot take is rejected alone and the others are applied
  * (about 2·log2(n) extra requests for one bad event among n). Other refusals (401, 403, 404, redirects, ...) say
  * nothing about particular events: every event of the request is rejected with `WEBHOOK_<status>` at once.
+ *
+ * Reading back for verify asks the receiver through the query protocol (query.ts) at `versionsUrl`; without it,
+ * `readVersions` and `listDocuments` throw a permanent `VERIFY_UNSUPPORTED` naming the setting.
  */
 import { ConfigError } from '../../errors.js';
 import type { Env } from '../../config/connections.js';
 import type { ChangeEvent } from '../../events/envelope.js';
 import { sleep as realSleep } from '../../subscribe/backoff.js';
 import { mapBounded } from '../../map-bounded.js';
-import { TargetError, type ApplyOutcome, type Target } from '../target.js';
+import {
+  TargetError,
+  type ApplyOutcome,
+  type DocumentRef,
+  type HeldDocument,
+  type HeldVersion,
+  type Target,
+} from '../target.js';
 import { webhookSecretProblem, type WebhookTargetConfig } from './config.js';
 import { exchange, type ExchangeSettings } from './exchange.js';
 import { planRequests, splitRequest, type WebhookRequest } from './requests.js';
 import { withWebhookRetries, type RetryClock, type RetryPolicy } from './retry.js';
+import { queryListing, queryVersions, type QuerySettings } from './query.js';
 
 export interface WebhookTargetOptions {
   name: string;
@@ -28,6 +39,9 @@ export interface WebhookTargetOptions {
   maxRequestBytes: number;
   maxConcurrentRequests: number;
   retry: RetryPolicy;
+  /** The receiver's query endpoint (query.ts), and refs or documents per query. */
+  versionsUrl?: string | undefined;
+  queryPageSize?: number;
   /** Injectable for tests; default the global fetch, setTimeout-based sleep, Date.now and Math.random. */
   fetch?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
@@ -43,14 +57,25 @@ export class WebhookTarget implements Target {
   private readonly origin: string;
   private readonly settings: ExchangeSettings;
   private readonly clock: RetryClock;
+  private readonly queries: QuerySettings | undefined;
   private opened = false;
 
   constructor(private readonly options: WebhookTargetOptions) {
     this.name = options.name;
     this.origin = new URL(options.url).origin;
-    const { url, secret, timeoutMs } = options;
+    const { url, secret, timeoutMs, versionsUrl } = options;
     this.settings = { url, secret, timeoutMs, fetch: options.fetch ?? fetch, now: options.now ?? Date.now };
     this.clock = { sleep: options.sleep ?? realSleep, random: options.random ?? Math.random };
+    this.queries = versionsUrl
+      ? {
+          exchange: { ...this.settings, url: versionsUrl },
+          retry: options.retry,
+          clock: this.clock,
+          origin: new URL(versionsUrl).origin,
+          pageSize: options.queryPageSize ?? 500,
+          concurrency: options.maxConcurrentRequests,
+        }
+      : undefined;
   }
 
   async open(): Promise<void> {
@@ -71,8 +96,26 @@ export class WebhookTarget implements Target {
     return events.map((event) => byId.get(event.eventId) as ApplyOutcome);
   }
 
+  async readVersions(refs: readonly DocumentRef[], signal?: AbortSignal): Promise<Array<HeldVersion | undefined>> {
+    return queryVersions(this.queryable(), refs, signal);
+  }
+
+  async *listDocuments(source: string, signal?: AbortSignal): AsyncIterable<HeldDocument[]> {
+    yield* queryListing(this.queryable(), source, signal);
+  }
+
   async close(): Promise<void> {
     this.opened = false;
+  }
+
+  private queryable(): QuerySettings {
+    if (!this.opened) throw TargetError.transient('WEBHOOK_NOT_OPEN', `target ${this.name} is not open`);
+    if (this.queries) return this.queries;
+    throw TargetError.permanent(
+      'VERIFY_UNSUPPORTED',
+      `webhook target ${this.name} cannot say what its receiver holds: set "versionsUrl" in its COSMOS_SYNC_TARGETS ` +
+        'entry to the receiver\'s query endpoint (protocol: docs/targets-blob-webhook.md, "Query protocol")',
+    );
   }
 
   private async deliver(request: WebhookRequest, signal: AbortSignal | undefined): Promise<ApplyOutcome[]> {
@@ -124,6 +167,8 @@ export function createWebhookTarget(config: WebhookTargetConfig, deps: WebhookTa
       maxDelayMs: config.retryMaxDelayMs,
       maxRetryAfterMs: config.maxRetryAfterMs,
     },
+    versionsUrl: config.versionsUrl,
+    queryPageSize: config.queryPageSize,
     fetch: deps.fetch,
     sleep: deps.sleep,
     now: deps.now,

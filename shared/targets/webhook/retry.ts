@@ -17,20 +17,26 @@ export interface RetryClock {
   random: () => number;
 }
 
-export type FinalResult = Exclude<ExchangeResult, { kind: 'retry' }>;
+/** "Try again": no response, a timeout, 408, 429 or 5xx, with the receiver's Retry-After when it sent one. */
+export type RetryResult = Extract<ExchangeResult, { kind: 'retry' }>;
+export type FinalResult = Exclude<ExchangeResult, RetryResult>;
 
-/** Runs `send` until it gives a final result or the tries run out; `what` names the request in the error. */
-export async function withWebhookRetries(
-  send: () => Promise<ExchangeResult>,
+/**
+ * Runs `send` until it gives a final result or the tries run out; `what` names the request in the error. Deliveries
+ * and verify's queries (query.ts) share it, each with its own final results.
+ */
+export async function withWebhookRetries<R extends { kind: string }>(
+  send: () => Promise<R | RetryResult>,
   policy: RetryPolicy,
   clock: RetryClock,
   what: string,
   signal?: AbortSignal,
-): Promise<FinalResult> {
+): Promise<Exclude<R, RetryResult>> {
   for (let attempt = 1; ; attempt += 1) {
     throwIfShuttingDown(signal);
-    const result = await send();
-    if (result.kind !== 'retry') return result;
+    const outcome = await send();
+    if (outcome.kind !== 'retry') return outcome as Exclude<R, RetryResult>;
+    const result = outcome as RetryResult;
     if (attempt >= policy.attempts) {
       throw TargetError.transient(
         result.code,

@@ -404,6 +404,8 @@ describe('processBatch records the batch beside its poison records', () => {
         attempts += 1;
         return target.applyBatch(events);
       },
+      readVersions: (refs: Parameters<MemoryTarget['readVersions']>[0]) => target.readVersions(refs),
+      listDocuments: (source: string) => target.listDocuments(source),
     };
     // The first retry's wait never ends by itself: only the shutdown can end it.
     const deps = {
