@@ -5,6 +5,9 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { shouldUseColor, painter } from './color.js';
 import { EXIT, UsageError } from './errors.js';
+import { backfillCommand } from './ops/backfill.js';
+import { deadlettersCommand } from './ops/deadletters.js';
+import { verifyCommand } from './ops/verify.js';
 import { runStatus } from './status.js';
 import { DEFAULT_BASE_URL, statusUrl } from './url.js';
 
@@ -18,6 +21,8 @@ export interface CliIo {
   stdout: CliOutput;
   stderr: CliOutput;
   env: Readonly<Record<string, string | undefined>>;
+  /** Aborted on Ctrl-C or SIGTERM (main.ts wires it): long commands stop cleanly, save progress and exit 130. */
+  signal?: AbortSignal;
 }
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -130,6 +135,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       outputError: oneLineError('cosmos-sync --help'),
     });
   program.addCommand(statusCommand(program, io, (code) => (exitCode = code)));
+  program.addCommand(deadlettersCommand(program, io, (code) => (exitCode = code)));
+  program.addCommand(backfillCommand(program, io, (code) => (exitCode = code)));
+  program.addCommand(verifyCommand(program, io, (code) => (exitCode = code)));
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {

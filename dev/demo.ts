@@ -13,6 +13,7 @@ import { countPoison } from '../shared/poison/count.js';
 import { quantile } from '../shared/state/histogram.js';
 import { readTargetStates } from '../shared/state/reader.js';
 import { percentile, waitForConvergence } from './convergence.js';
+import { runDemoOperations } from './demo-operations.js';
 import { runWorkload } from './demo-workload.js';
 import { startLocalPipeline, type LocalPipeline } from './pipeline.js';
 import { prepareSampleTargets, type SampleTargets } from './sample-targets.js';
@@ -100,6 +101,18 @@ async function main(): Promise<number> {
       waitForAll(targets, expected, options.timeout * 1000, log),
     ]);
     const settings = pipeline.stack.settings;
+    const poisonTable = TableClient.fromConnectionString(settings.STORAGE_CONNECTION_STRING, 'cosmossyncpoison', {
+      allowInsecureConnection: true,
+    });
+    log('operations: one dead letter replayed to one target, then verify');
+    const operations = await runDemoOperations({
+      settings: pipeline.settings,
+      source,
+      webhook: extra.webhook,
+      poisonTable,
+      log,
+      timeoutMs: options.timeout * 1000,
+    });
     const admin = createLocalAdministrationClient(
       settings.SERVICEBUS_CONNECTION_STRING,
       settings.SERVICEBUS_ADMIN_ENDPOINT,
@@ -108,9 +121,6 @@ async function main(): Promise<number> {
       allowInsecureConnection: true,
     });
     const states = new Map((await readTargetStates(stateTable)).map((state) => [state.target, state]));
-    const poisonTable = TableClient.fromConnectionString(settings.STORAGE_CONNECTION_STRING, 'cosmossyncpoison', {
-      allowInsecureConnection: true,
-    });
     const lags = [...copyFeed.reachedAt].map(([id, at]) => at - (workload.expected.get(id)?.finalWriteAt ?? at));
     const lastConverged = Math.max(workload.finishedAt, ...targets.map((target) => target.convergedAt ?? 0));
     const seconds = (lastConverged - workload.startedAt) / 1000;
@@ -138,10 +148,18 @@ cosmos-sync demo summary
   targets          lag from the source _ts to applied, from each target's recorded metrics (1 s resolution)
 ${rows.join('\n')}
   orders-copy lag  write -> visible in the target, measured per document: p50 ${ms(percentile(lags, 0.5))}, p99 ${ms(percentile(lags, 0.99))}
+  operations       ${operations.lines.join('\n                   ')}
   skipped          ${extra.skipped.length === 0 ? 'none' : extra.skipped.join('; ')}
   host errors      ${problems.length}`);
     // Converging despite errors is still worth a look: show the first few either way.
     for (const line of problems.slice(0, 5)) console.error(JSON.stringify(line).slice(0, 1_000));
+    if (operations.problems.length > 0) {
+      console.error(`\noperations did not work: ${operations.problems.join('; ')}`);
+      console.error(
+        'next step: run the command by hand against `npm start` (README, "Operate it") and read its error.',
+      );
+      return 1;
+    }
     const failed = targets.filter((target) => target.convergedAt === undefined);
     if (failed.length > 0) {
       console.error(`\nnot converged within ${options.timeout} s: ${failed.map((target) => target.name).join(', ')}`);

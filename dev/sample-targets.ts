@@ -59,7 +59,14 @@ export async function prepareSampleTargets(): Promise<SampleTargets> {
   const blobContainer = `demo-${suffix}`;
   const targets: Record<string, unknown>[] = [
     { name: 'orders-blob', type: 'blob', subscription: 'blob-target', container: blobContainer, mode: 'latest' },
-    { name: 'orders-webhook', type: 'webhook', subscription: 'webhook-target', url: `${webhook.url}` },
+    {
+      name: 'orders-webhook',
+      type: 'webhook',
+      subscription: 'webhook-target',
+      url: webhook.url,
+      // The reference receiver answers verify's read-back queries (docs/targets-blob-webhook.md).
+      versionsUrl: webhook.versionsUrl,
+    },
   ];
   const settings: Record<string, string> = { COSMOS_SYNC_WEBHOOK_SECRET: secret };
   const skipped: string[] = [];

@@ -18,7 +18,9 @@ export interface HeldState {
 }
 export type TargetReader = (expected: readonly ExpectedDocument[]) => Promise<Map<string, HeldState>>;
 
-const SOURCE = { name: 'orders', account: 'local', database: 'shop', container: 'orders' };
+/** The demo's source as events name it. */
+export const DEMO_SOURCE = { name: 'orders', account: 'local', database: 'shop', container: 'orders' };
+const SOURCE = DEMO_SOURCE;
 
 export function cosmosReader(container: Container): TargetReader {
   return async () => {

@@ -76,6 +76,21 @@ param poisonTableName string = 'cosmossyncpoison'
 @description('Blob container of quarantined documents and poison-message bodies (COSMOS_SYNC_QUARANTINE_CONTAINER).')
 param quarantineContainerName string = 'cosmos-sync-quarantine'
 
+@description('Blob container of the claim check: events too large for one Service Bus message (COSMOS_SYNC_CLAIM_CONTAINER).')
+param claimContainerName string = 'cosmos-sync-claims'
+
+// Longer than the subscriptions' message time to live (P14D, modules/servicebus.bicep), so no message outlives the
+// event it references; test/infra checks both that and that this default is the app's.
+@minValue(15)
+@maxValue(3650)
+@description('Days after their last write that the storage lifecycle policy deletes claim blobs (COSMOS_SYNC_CLAIM_RETENTION_DAYS).')
+param claimRetentionDays int = 30
+
+@minValue(1048576)
+@maxValue(268435456)
+@description('Largest event in bytes the claim check stores; a larger one is quarantined (COSMOS_SYNC_CLAIM_MAX_BYTES).')
+param claimMaxBytes int = 16777216
+
 @description('When the metrics timer runs, NCRONTAB with seconds (COSMOS_SYNC_METRICS_SCHEDULE).')
 param metricsSchedule string = '0 */1 * * * *'
 
@@ -184,6 +199,8 @@ module storage 'modules/storage.bicep' = {
     principalId: identity.outputs.principalId
     deploymentContainerName: deploymentContainerName
     quarantineContainerName: quarantineContainerName
+    claimContainerName: claimContainerName
+    claimRetentionDays: claimRetentionDays
     blobTargetContainers: map(blobTargets, t => (t.container))
     tableNames: [stateTableName, metricsTableName, poisonTableName]
   }
@@ -253,6 +270,9 @@ var pipelineSettings = {
   COSMOS_SYNC_METRICS_TABLE: metricsTableName
   COSMOS_SYNC_POISON_TABLE: poisonTableName
   COSMOS_SYNC_QUARANTINE_CONTAINER: quarantineContainerName
+  COSMOS_SYNC_CLAIM_CONTAINER: claimContainerName
+  COSMOS_SYNC_CLAIM_RETENTION_DAYS: string(claimRetentionDays)
+  COSMOS_SYNC_CLAIM_MAX_BYTES: string(claimMaxBytes)
   COSMOS_SYNC_METRICS_SCHEDULE: metricsSchedule
   COSMOS_SYNC_METRICS_ENABLED: string(metricsEnabled)
   COSMOS_SYNC_METRICS_RETENTION_DAYS: string(metricsRetentionDays)

@@ -66,16 +66,26 @@ resource subscriptions 'Microsoft.ServiceBus/namespaces/topics/subscriptions@202
   }
 ]
 
-// A target limited to some sources receives only their events. Without `sources` the subscription keeps the
-// default rule, which accepts every message.
-resource sourceRules 'Microsoft.ServiceBus/namespaces/topics/subscriptions/rules@2024-01-01' = [
-  for (target, index) in targets: if (!empty(target.?sources ?? [])) {
+// A Service Bus SQL filter string literal: quotes doubled, as the filter grammar reads them.
+func sqlLiteral(value string) string => '\'${replace(value, '\'', '\'\'')}\''
+
+// The text of a target subscription's rule: live events (no `replayTo` property) plus the replays, backfills and
+// repairs addressed to this subscription only; with `sources`, only those sources' events. It must equal
+// `subscriptionFilterFor(subscription, sources)` in shared/events/replay.ts, which the local broker's configuration
+// uses too: test/infra/replay-rules.test.ts pins both.
+func subscriptionFilter(subscription string, sources array) string => empty(sources) ? 'replayTo IS NULL OR replayTo = ${sqlLiteral(subscription)}' : '(replayTo IS NULL OR replayTo = ${sqlLiteral(subscription)}) AND source IN (${join(map(sources, source => sqlLiteral(source)), ', ')})'
+
+// Every target's subscription gets that rule as `$Default`, replacing the default rule that accepts every message:
+// without it, a message replayed to one target would reach them all. An existing deployment gets it on the next
+// `azd provision`.
+resource targetRules 'Microsoft.ServiceBus/namespaces/topics/subscriptions/rules@2024-01-01' = [
+  for (target, index) in targets: {
     parent: subscriptions[index]
     name: '$Default'
     properties: {
       filterType: 'SqlFilter'
       sqlFilter: {
-        sqlExpression: 'source IN (${join(map(target.?sources ?? [], s => ('\'${s}\'')), ', ')})'
+        sqlExpression: subscriptionFilter(target.subscription, target.?sources ?? [])
       }
     }
   }

@@ -1,5 +1,5 @@
 // The storage account: the Functions host's own storage (AzureWebJobsStorage), the deployment package container,
-// the app's tables and quarantine container, and the containers of blob targets. Shared keys are off, so only
+// the app's tables, quarantine and claim containers, and the containers of blob targets. Shared keys are off, so only
 // Microsoft Entra ID callers get in.
 param name string
 param location string
@@ -8,6 +8,10 @@ param tags object
 param principalId string
 param deploymentContainerName string
 param quarantineContainerName string
+@description('Container of claim-checked events (COSMOS_SYNC_CLAIM_CONTAINER); its blobs expire after claimRetentionDays.')
+param claimContainerName string
+@description('Days after their last write that claim blobs are deleted (COSMOS_SYNC_CLAIM_RETENTION_DAYS).')
+param claimRetentionDays int
 param blobTargetContainers array
 param tableNames array
 
@@ -35,12 +39,42 @@ resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01'
 }
 
 resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = [
-  for container in union([deploymentContainerName, quarantineContainerName], blobTargetContainers): {
+  for container in union([deploymentContainerName, quarantineContainerName, claimContainerName], blobTargetContainers): {
     parent: blobService
     name: container
     properties: { publicAccess: 'None' }
   }
 ]
+
+// Why: a claim blob is needed only while a message may still reference it; without this they would pile up forever.
+// The app's metrics timer deletes the same blobs (the only retention where no lifecycle policy runs, e.g. Azurite);
+// the policy is what guarantees it here, about once a day. Only the claim container's prefix: nothing else expires.
+resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05-01' = {
+  parent: account
+  name: 'default'
+  properties: {
+    policy: {
+      rules: [
+        {
+          name: 'expire-claim-checks'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: {
+              blobTypes: ['blockBlob']
+              prefixMatch: ['${claimContainerName}/']
+            }
+            actions: {
+              baseBlob: {
+                delete: { daysAfterModificationGreaterThan: claimRetentionDays }
+              }
+            }
+          }
+        }
+      ]
+    }
+  }
+}
 
 resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2023-05-01' = {
   parent: account

@@ -61,7 +61,7 @@ export function resolveConnections(
 
   want(SERVICE_BUS_CONNECTION, 'serviceBus', 'the events topic');
   want(STORAGE_CONNECTION, 'table', 'the state and metrics tables');
-  want(STORAGE_CONNECTION, 'blob', 'the quarantine container');
+  want(STORAGE_CONNECTION, 'blob', 'the quarantine and claim-check containers');
   for (const source of sources) {
     want(source.connection, 'cosmos', `source "${source.name}"`);
     want(source.leaseConnection ?? source.connection, 'cosmos', `the leases of source "${source.name}"`);

@@ -43,7 +43,7 @@ const booleanSetting = z
 export function settingsSchemaFor<Types extends readonly [TargetDescriptor, ...TargetDescriptor[]]>(
   targetTypes: Types,
 ) {
-  return z.object({
+  const schema = z.object({
     COSMOS_SYNC_SOURCES: jsonSetting(
       z.array(sourceSchema).min(1, 'expected at least one source'),
       '[{"name":"orders","database":"shop","container":"orders","partitionKeyPaths":["/customerId"]}]',
@@ -88,6 +88,31 @@ export function settingsSchemaFor<Types extends readonly [TargetDescriptor, ...T
       .default('cosmos-sync-quarantine')
       .describe(
         'Blob container where documents that can never be published are kept with their reason, and the bodies of poison messages',
+      ),
+    COSMOS_SYNC_CLAIM_CONTAINER: z
+      .string()
+      .regex(
+        /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/,
+        'expected a blob container name: 3-63 lower-case letters, digits, single hyphens',
+      )
+      .default('cosmos-sync-claims')
+      .describe(
+        'Blob container (AzureWebJobsStorage) of the claim check: events too large for one Service Bus message are ' +
+          'stored here and the message carries a reference; subscribers read them back. Not the quarantine container: ' +
+          'everything in it expires after COSMOS_SYNC_CLAIM_RETENTION_DAYS',
+      ),
+    COSMOS_SYNC_CLAIM_RETENTION_DAYS: integerSetting(1, 3650)
+      .default(30)
+      .describe(
+        'Claim blobs last written more than this many days ago are deleted (a storage lifecycle policy in Azure, the ' +
+          'metrics timer as well); keep it longer than the subscriptions’ message time to live (14 days), or a message ' +
+          'may outlive its event',
+      ),
+    COSMOS_SYNC_CLAIM_MAX_BYTES: integerSetting(1_048_576, 268_435_456)
+      .default(16_777_216)
+      .describe(
+        'Largest event (UTF-8 JSON bytes) the claim check stores; a larger one is quarantined (TOO_LARGE). A Cosmos DB ' +
+          'item is at most 2 MB, so only a runaway event reaches the default 16 MiB',
       ),
     COSMOS_SYNC_METRICS_SCHEDULE: z
       .string()
@@ -141,6 +166,17 @@ export function settingsSchemaFor<Types extends readonly [TargetDescriptor, ...T
       .enum(['debug', 'info', 'warn', 'error'])
       .default('info')
       .describe('Lowest log level written'),
+  });
+  return schema.superRefine((settings, ctx) => {
+    // The claim container's lifecycle policy deletes everything in it after the retention: quarantined documents too.
+    if (settings.COSMOS_SYNC_CLAIM_CONTAINER === settings.COSMOS_SYNC_QUARANTINE_CONTAINER) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['COSMOS_SYNC_CLAIM_CONTAINER'],
+        message:
+          'must differ from COSMOS_SYNC_QUARANTINE_CONTAINER: claim blobs expire, quarantined documents must not',
+      });
+    }
   });
 }
 

@@ -16,6 +16,8 @@
  *   renewing the session lock: every bucket keeps moving and each key's events arrive in order.
  */
 import type { InvocationContext, ServiceBusTopicFunctionOptions } from '@azure/functions';
+import { claimStoreFor } from '../claims/from-config.js';
+import type { ClaimReader } from '../claims/store.js';
 import { SERVICE_BUS_CONNECTION, type AppConfig } from '../config/load.js';
 import type { TargetConfig } from '../config/schema.js';
 import { createLogger } from '../logging.js';
@@ -38,6 +40,11 @@ export interface ApplyDependencies {
   target: Target;
   recorder: BatchRecorder;
   poison: PoisonStore;
+  /**
+   * Where claim-checked events are read from. Default: the app's claim container (AzureWebJobsStorage,
+   * COSMOS_SYNC_CLAIM_CONTAINER), so built-in and custom subscribers resolve large events alike.
+   */
+  claims?: ClaimReader;
 }
 
 export function createApplyHandler(config: AppConfig, target: SubscriberSpec, deps: () => ApplyDependencies) {
@@ -48,9 +55,17 @@ export function createApplyHandler(config: AppConfig, target: SubscriberSpec, de
       target: target.name,
     });
     const deliveries = deliveriesOf(bodies, context.triggerMetadata, target.ordered ? 'one' : 'many');
-    const { target: instance, recorder, poison } = deps();
+    const { target: instance, recorder, poison, claims } = deps();
     await processBatch(
-      { target: instance, recorder, poison, logger, sources: target.sources, signal: shutdownSignal() },
+      {
+        target: instance,
+        recorder,
+        poison,
+        claims: claims ?? claimStoreFor(config),
+        logger,
+        sources: target.sources,
+        signal: shutdownSignal(),
+      },
       deliveries,
     );
   };

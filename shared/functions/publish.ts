@@ -3,6 +3,7 @@
  * registers what this builds, one function per source.
  */
 import { CosmosDBv4ChangeFeedMode, type CosmosDBFunctionOptions, type InvocationContext } from '@azure/functions';
+import { claimStoreFor } from '../claims/from-config.js';
 import { blobContainerFor } from '../clients/blobs.js';
 import { topicSenderFor } from '../clients/servicebus.js';
 import { SERVICE_BUS_CONNECTION, STORAGE_CONNECTION, type AppConfig } from '../config/load.js';
@@ -63,6 +64,7 @@ export function createPublishHandler(config: AppConfig, source: SourceConfig) {
   const quarantine = new BlobQuarantineStore(
     blobContainerFor(storage, config.settings.COSMOS_SYNC_QUARANTINE_CONTAINER),
   );
+  const claims = { store: claimStoreFor(config), maxEventBytes: config.settings.COSMOS_SYNC_CLAIM_MAX_BYTES };
   return async (items: unknown[], context: InvocationContext): Promise<void> => {
     const logger = createLogger(context, config.settings.COSMOS_SYNC_LOG_LEVEL, {
       function: context.functionName,
@@ -72,6 +74,7 @@ export function createPublishHandler(config: AppConfig, source: SourceConfig) {
       {
         sender: topicSenderFor(serviceBus, config.settings.COSMOS_SYNC_TOPIC),
         quarantine,
+        claims,
         sessionBuckets: config.settings.COSMOS_SYNC_SESSION_BUCKETS,
         logger,
         signal: shutdownSignal(),

@@ -2,9 +2,11 @@
  * The publish path of a source function: map a change-feed batch to events, send them in as few Service Bus batches
  * as fit, in feed order, and quarantine what can never be sent. It returns only when every item is either accepted
  * by Service Bus or quarantined; any other failure throws, so the trigger's retry policy keeps the lease where it was
- * (re-sent events are dropped by duplicate detection, their message ids being deterministic).
+ * (re-sent events are dropped by duplicate detection, their message ids being deterministic). An event too large for
+ * one message is stored in the claim container first and sent as a reference (send-batches.ts, docs/claim-check.md).
  */
 import type { ServiceBusMessage, ServiceBusSender } from '@azure/service-bus';
+import { ClaimCheckError } from '../claims/errors.js';
 import { CosmosSyncError, messageOf } from '../errors.js';
 import { throwIfShuttingDown } from '../lifecycle/shutdown.js';
 import type { ChangeEvent } from '../events/envelope.js';
@@ -15,7 +17,10 @@ import {
   type PublishSource,
 } from '../events/map-change.js';
 import type { Logger } from '../logging.js';
+import { addressedTo, replayMessageId, type ReplayKind } from '../events/replay.js';
+import type { ClaimCheckDeps, PendingMessage } from './claim-uploads.js';
 import type { QuarantineEntry, QuarantineStore } from './quarantine.js';
+import { sendInBatches } from './send-batches.js';
 import { toServiceBusMessage, type MessageOptions } from './to-message.js';
 
 export class PublishError extends CosmosSyncError {
@@ -35,11 +40,18 @@ export interface PublisherDeps {
   /** Only `createMessageBatch` and `sendMessages` are used; one sender is reused across invocations. */
   sender: Pick<ServiceBusSender, 'createMessageBatch' | 'sendMessages'>;
   quarantine: QuarantineStore;
+  /** Where events too large for one message go before their reference is sent: the claim container and its cap. */
+  claims: ClaimCheckDeps;
   sessionBuckets: number;
   logger: Logger;
   now?: () => Date;
   /** Aborted when the app shuts down: sending stops and the invocation fails, so the change feed hands it over again. */
   signal?: AbortSignal;
+  /**
+   * Sends every event to this one subscription only (backfill, repair), with message ids of their own: see
+   * shared/events/replay.ts. Absent on the live path, where every subscription receives every event.
+   */
+  addressTo?: { subscription: string; kind: ReplayKind };
 }
 
 export interface PublishSummary {
@@ -47,6 +59,8 @@ export interface PublishSummary {
   published: number;
   /** Service Bus batches sent. */
   batches: number;
+  /** Of `published`, events sent as a claim-check reference (stored in the claim container). */
+  claimChecked: number;
   quarantined: number;
   quarantinedByCode: Record<string, number>;
 }
@@ -62,6 +76,7 @@ export async function publishChanges(
     items: items.length,
     published: 0,
     batches: 0,
+    claimChecked: 0,
     quarantined: 0,
     quarantinedByCode: {},
   };
@@ -73,9 +88,10 @@ export async function publishChanges(
   for (const item of items) {
     const mapped: MappingResult = map(item, source, publishedAt);
     if (mapped.ok) {
-      const message = buildMessage(mapped.event, messageOptions);
+      const message = buildMessage(mapped.event, messageOptions, deps.addressTo);
       if (message) {
-        messages.push({ message, item, documentId: mapped.event.documentId });
+        const bytes = message.body as Buffer;
+        messages.push({ message, bytes, event: mapped.event, item, documentId: mapped.event.documentId });
         continue;
       }
       quarantines.push({
@@ -98,20 +114,38 @@ export async function publishChanges(
     }
   }
 
+  const tooLarge = (entry: PendingMessage, reason: string) =>
+    quarantines.push({
+      source: source.name,
+      code: 'TOO_LARGE',
+      reason,
+      documentId: entry.documentId,
+      item: entry.item,
+      quarantinedAt: now.toISOString(),
+    });
   try {
-    await sendInBatches(deps.sender, messages, summary, deps.signal, (entry, maxSizeInBytes) =>
-      quarantines.push({
+    const claimChecked = (entry: PendingMessage, blob: string) =>
+      deps.logger.info('event.claim_checked', {
         source: source.name,
-        code: 'TOO_LARGE',
-        reason: `event is larger than the largest message the namespace accepts (${maxSizeInBytes} bytes)`,
+        eventId: entry.event.eventId,
         documentId: entry.documentId,
-        item: entry.item,
-        quarantinedAt: now.toISOString(),
-      }),
-    );
+        bytes: entry.bytes.length,
+        container: deps.claims.store.container,
+        blob,
+      });
+    const sendDeps = { sender: deps.sender, claims: deps.claims, signal: deps.signal, tooLarge, claimChecked };
+    await sendInBatches(sendDeps, messages, summary);
   } catch (error) {
     throwIfShuttingDown(deps.signal);
     const detail = messageOf(error);
+    // Retrying is safe either way: a claim blob is named by its content, and sent events are dropped as duplicates.
+    if (error instanceof ClaimCheckError) {
+      throw new PublishError(
+        'CLAIM_UPLOAD_FAILED',
+        `storing an event too large for one message failed after ${summary.published} of ${messages.length} events were sent: ${detail}`,
+        { cause: error },
+      );
+    }
     throw new PublishError(
       'PUBLISH_FAILED',
       `sending to Service Bus failed after ${summary.published} of ${messages.length} events: ${detail}`,
@@ -142,57 +176,25 @@ export async function publishChanges(
     items: summary.items,
     published: summary.published,
     batches: summary.batches,
+    claimChecked: summary.claimChecked,
     quarantined: summary.quarantined,
   });
   return summary;
 }
 
 /** The message, or undefined when the event cannot be serialised: a verdict about the document, not an error. */
-function buildMessage(event: ChangeEvent, options: MessageOptions): ServiceBusMessage | undefined {
+function buildMessage(
+  event: ChangeEvent,
+  options: MessageOptions,
+  addressTo: PublisherDeps['addressTo'],
+): ServiceBusMessage | undefined {
   try {
-    return toServiceBusMessage(event, options);
+    const message = toServiceBusMessage(event, options);
+    if (addressTo === undefined) return message;
+    const { subscription, kind } = addressTo;
+    return addressedTo(message, subscription, kind, replayMessageId(kind, subscription, event.eventId));
   } catch (error) {
     if (error instanceof TypeError) return undefined;
     throw error;
-  }
-}
-
-interface PendingMessage {
-  message: ServiceBusMessage;
-  item: unknown;
-  documentId: string;
-}
-
-/**
- * Fills batches in feed order and sends each before starting the next, so events of one session reach Service Bus in
- * the order they were read. A message that does not fit even an empty batch never will: it goes to `tooLarge`.
- */
-async function sendInBatches(
-  sender: PublisherDeps['sender'],
-  messages: readonly PendingMessage[],
-  summary: PublishSummary,
-  signal: AbortSignal | undefined,
-  tooLarge: (entry: PendingMessage, maxSizeInBytes: number) => void,
-): Promise<void> {
-  if (messages.length === 0) return;
-  const options = { abortSignal: signal };
-  throwIfShuttingDown(signal);
-  let batch = await sender.createMessageBatch(options);
-  for (const entry of messages) {
-    if (batch.tryAddMessage(entry.message)) continue;
-    if (batch.count > 0) {
-      await sender.sendMessages(batch, options);
-      summary.published += batch.count;
-      summary.batches += 1;
-      throwIfShuttingDown(signal);
-      batch = await sender.createMessageBatch(options);
-      if (batch.tryAddMessage(entry.message)) continue;
-    }
-    tooLarge(entry, batch.maxSizeInBytes);
-  }
-  if (batch.count > 0) {
-    await sender.sendMessages(batch, options);
-    summary.published += batch.count;
-    summary.batches += 1;
   }
 }

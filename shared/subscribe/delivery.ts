@@ -10,6 +10,7 @@
  * (`deliveryCountArray`, `enqueuedTimeUtcArray`, `sequenceNumberArray`) always do.
  */
 import { CosmosSyncError } from '../errors.js';
+import { REPLAY_KIND_PROPERTY } from '../events/replay.js';
 
 export interface Delivery {
   body: Uint8Array;
@@ -20,6 +21,11 @@ export interface Delivery {
   deliveryCount: number | undefined;
   enqueuedTimeUtc: Date | undefined;
   sequenceNumber: string | undefined;
+  /**
+   * The message's `replayKind` application property (shared/events/replay.ts): set when an operator sent it to this
+   * target on purpose (replay, backfill, repair), because the store may differ from what the target last wrote.
+   */
+  replayKind: string | undefined;
 }
 
 /** The function's binding does not deliver what the subscriber was built for: a deployment error, not a bad message. */
@@ -38,6 +44,12 @@ function column(metadata: Metadata, key: string, count: number): unknown[] | und
 /** The worker JSON-parses each string entry, so an id made of digits arrives as a number. */
 const text = (value: unknown): string | undefined =>
   typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined;
+
+/** The `replayKind` of one message's application properties, which the host hands over as a JSON object. */
+function replayKindOf(properties: unknown): string | undefined {
+  if (typeof properties !== 'object' || properties === null) return undefined;
+  return text((properties as Record<string, unknown>)[REPLAY_KIND_PROPERTY]);
+}
 
 /** .NET `DateTime` values of Kind Unspecified carry no zone; they are UTC (`EnqueuedTimeUtc`). */
 function utcDate(value: unknown): Date | undefined {
@@ -80,6 +92,7 @@ function singleDelivery(body: unknown, metadata: Metadata): Delivery {
     deliveryCount: typeof deliveryCount === 'number' ? deliveryCount : undefined,
     enqueuedTimeUtc: utcDate(metadata?.['enqueuedTimeUtc']),
     sequenceNumber: sequence(metadata?.['sequenceNumber']),
+    replayKind: replayKindOf(metadata?.['applicationProperties']),
   };
 }
 
@@ -100,6 +113,7 @@ export function deliveriesOf(bodies: unknown, metadata: Metadata, cardinality: C
   const deliveryCounts = column(metadata, 'deliveryCountArray', count);
   const enqueued = column(metadata, 'enqueuedTimeUtcArray', count);
   const sequences = column(metadata, 'sequenceNumberArray', count);
+  const properties = column(metadata, 'applicationPropertiesArray', count);
   return bodies.map((body, index) => {
     const deliveryCount = deliveryCounts?.[index];
     return {
@@ -110,6 +124,7 @@ export function deliveriesOf(bodies: unknown, metadata: Metadata, cardinality: C
       deliveryCount: typeof deliveryCount === 'number' ? deliveryCount : undefined,
       enqueuedTimeUtc: utcDate(enqueued?.[index]),
       sequenceNumber: sequence(sequences?.[index]),
+      replayKind: replayKindOf(properties?.[index]),
     };
   });
 }

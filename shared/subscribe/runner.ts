@@ -1,25 +1,27 @@
 /**
  * The subscriber runner: everything a target's subscriber function does with one batch of messages from its session.
- * Parse and validate, drop events of sources the target does not follow, coalesce versions of one key, apply through
- * the target with retries, then decide the batch as the generally available Service Bus binding allows: it settles
- * the whole batch at once, completing it when the function returns and abandoning it when the function throws.
+ * Parse and validate (fetching claim-checked events from the claim container), drop events of sources the target does
+ * not follow, coalesce versions of one key, apply through the target with retries, then decide the batch as the
+ * generally available Service Bus binding allows: it settles the whole batch at once, completing it when the function
+ * returns and abandoning it when the function throws.
  *
  * - A message that can never be applied (not an event, rejected by the target) is set aside as a poison record with
  *   its reason, and the batch still returns: one bad message never holds back the others.
  * - When the target stays unavailable through the retries, the runner throws, so Service Bus delivers the batch
  *   again (and dead-letters it after MaxDeliveryCount); the version guard makes applying it again harmless.
  */
+import type { ClaimReader } from '../claims/store.js';
 import { errorCode, isRetryable, messageOf } from '../errors.js';
 import type { ChangeEvent } from '../events/envelope.js';
 import type { Logger } from '../logging.js';
 import { eventFieldsOf, type PoisonRecord } from '../poison/record.js';
 import type { PoisonStore } from '../poison/store.js';
 import { coalesce } from '../targets/coalesce.js';
-import type { ApplyOutcome, Target } from '../targets/target.js';
+import type { ApplyOptions, ApplyOutcome, Target } from '../targets/target.js';
 import { DEFAULT_BACKOFF, sleep, withRetries, type BackoffPolicy } from './backoff.js';
 import { countError, emptySummary, noteApplied, type BatchRecorder, type BatchSummary } from './batch-summary.js';
 import type { Delivery } from './delivery.js';
-import { parseEventMessage } from './parse-message.js';
+import { parseDeliveries } from './resolve-claims.js';
 
 export interface SubscriberDeps {
   target: Target;
@@ -27,6 +29,11 @@ export interface SubscriberDeps {
   sources?: readonly string[] | undefined;
   recorder: BatchRecorder;
   poison: PoisonStore;
+  /**
+   * Where claim-checked events are read from (the app's claim container). Without it, a claim-checked message is set
+   * aside as ClaimCheckUnresolvable; shared/functions/apply.ts always passes one.
+   */
+  claims?: ClaimReader | undefined;
   logger: Logger;
   backoff?: BackoffPolicy;
   wait?: (ms: number) => Promise<void>;
@@ -60,6 +67,14 @@ function ensureOpen(target: Target): Promise<void> {
   return opening;
 }
 
+/** Events sent to this target on purpose (replay, backfill, repair) are read through any cache the target keeps. */
+function applyOptionsFor(eventsByDelivery: ReadonlyMap<Delivery, ChangeEvent>): ApplyOptions | undefined {
+  const readThrough = new Set<string>();
+  for (const [delivery, event] of eventsByDelivery)
+    if (delivery.replayKind !== undefined) readThrough.add(event.eventId);
+  return readThrough.size > 0 ? { readThrough } : undefined;
+}
+
 /** Resolves with the batch's summary once its poison records and state are stored; rejects to have it redelivered. */
 export async function processBatch(deps: SubscriberDeps, deliveries: readonly Delivery[]): Promise<BatchSummary> {
   const now = deps.now ?? (() => new Date());
@@ -67,8 +82,10 @@ export async function processBatch(deps: SubscriberDeps, deliveries: readonly De
   const rejected = new Map<Delivery, Rejection>();
   const eventsByDelivery = new Map<Delivery, ChangeEvent>();
 
-  for (const delivery of deliveries) {
-    const parsed = parseEventMessage(delivery.body);
+  const { deliveries: parsedDeliveries, failure } = await parseDeliveries(deliveries, deps.claims, deps.signal);
+  for (const { delivery, parsed } of parsedDeliveries) {
+    // Left unresolved by `failure`: the whole batch comes again.
+    if (parsed === undefined) continue;
     if (!parsed.ok) {
       rejected.set(delivery, { reason: parsed.reason, description: parsed.description });
       countError(summary, parsed.reason, 1, 'permanent', parsed.description);
@@ -78,17 +95,22 @@ export async function processBatch(deps: SubscriberDeps, deliveries: readonly De
       eventsByDelivery.set(delivery, parsed.event);
     }
   }
+  if (failure !== undefined) {
+    // Nothing is applied: the claim container could not be read, and the batch must come again whole.
+    return failBatch(deps, rejected, deliveries.length - rejected.size, summary, failure, 'claims.unavailable');
+  }
 
   const { latest, superseded } = deps.target.appliesEveryVersion
     ? { latest: distinctEvents([...eventsByDelivery.values()]), superseded: new Map<string, string>() }
     : coalesce([...eventsByDelivery.values()]);
+  const options = applyOptionsFor(eventsByDelivery);
   let outcomes: Map<string, ApplyOutcome>;
   try {
     outcomes = await withRetries(
       deps.backoff ?? DEFAULT_BACKOFF,
       async () => {
         await ensureOpen(deps.target);
-        const results = latest.length > 0 ? await deps.target.applyBatch(latest, deps.signal) : [];
+        const results = latest.length > 0 ? await deps.target.applyBatch(latest, deps.signal, options) : [];
         return new Map(results.map((outcome) => [outcome.eventId, outcome]));
       },
       isRetryable,
@@ -108,7 +130,7 @@ export async function processBatch(deps: SubscriberDeps, deliveries: readonly De
       deps.signal,
     );
   } catch (error) {
-    return failBatch(deps, rejected, eventsByDelivery.size, summary, error);
+    return failBatch(deps, rejected, eventsByDelivery.size, summary, error, 'target.unavailable');
   }
 
   // One clock read for the batch: every event of it was applied by the same call.
@@ -210,9 +232,9 @@ async function setAside(
 }
 
 /**
- * The target stayed unavailable through every retry (or refused the whole batch): set aside what is invalid anyway
- * (recording it again on the next delivery changes nothing), record the failure, and rethrow so the binding abandons
- * the batch and Service Bus delivers it again.
+ * The target stayed unavailable through every retry (or refused the whole batch), or the claim container could not be
+ * read: set aside what is invalid anyway (recording it again on the next delivery changes nothing), record the
+ * failure, and rethrow so the binding abandons the batch and Service Bus delivers it again.
  */
 async function failBatch(
   deps: SubscriberDeps,
@@ -220,10 +242,11 @@ async function failBatch(
   pending: number,
   summary: BatchSummary,
   error: unknown,
+  logEvent: 'target.unavailable' | 'claims.unavailable',
 ): Promise<never> {
   // Abandoned messages come back (and are dead-lettered by Service Bus after MaxDeliveryCount): transient here.
   countError(summary, errorCode(error), pending, 'transient', messageOf(error));
-  deps.logger.error('target.unavailable', { target: deps.target.name, sessionId: summary.sessionId, error });
+  deps.logger.error(logEvent, { target: deps.target.name, sessionId: summary.sessionId, error });
   // Set aside now so they show at once, but counted only when the batch completes: it comes again, and would count
   // them twice.
   summary.deadLettered = 0;

@@ -6,7 +6,11 @@ interface EmulatorConfig {
   UserConfig: { Namespaces: { Topics: { Name: string; Subscriptions: unknown[] }[] }[] };
 }
 
-/** The default entities plus one subscription that sees every event, with the given properties. */
+/**
+ * The default entities plus one subscription that sees every event, with the given properties. Its rule stays `1=1`,
+ * not `subscriptionFilterFor`: it is an observer with no target behind it (tests read it to check order and content),
+ * so it should see live events and every replay, backfill or repair alike, whichever target they are addressed to.
+ */
 export function configWithSubscription(name: string, properties: Record<string, unknown>): EmulatorConfig {
   const config = JSON.parse(
     readFileSync(new URL('../../local-stack/servicebus/servicebus.config.json', import.meta.url), 'utf8'),

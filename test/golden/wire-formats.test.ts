@@ -11,7 +11,11 @@ import { eventIdFor, sessionIdFor } from '../../shared/events/ids.js';
 import { mapAllVersionsItem, mapLatestVersionItem, type PublishSource } from '../../shared/events/map-change.js';
 import { invertedTimeKey, parseBaseline, toMetricsEntity } from '../../shared/metrics/entity.js';
 import { buildSnapshot } from '../../shared/metrics/snapshot.js';
+import { claimCheckedMessage } from '../../shared/claims/message.js';
+import { claimReferenceFor } from '../../shared/claims/reference.js';
+import { addressedTo, replayMessageId } from '../../shared/events/replay.js';
 import { toServiceBusMessage } from '../../shared/publish/to-message.js';
+import { readMessage } from '../../shared/subscribe/parse-message.js';
 import { parseStateEntity, stateRowKeys, toStateEntity } from '../../shared/state/entity.js';
 import { applySummary, emptyRow } from '../../shared/state/row.js';
 import { emptySummary, type BatchSummary } from '../../shared/subscribe/batch-summary.js';
@@ -107,6 +111,80 @@ describe('the envelope and the message', () => {
     const parsed = changeEventSchema.parse(JSON.parse(UPSERT_BODY));
     expect(parsed).toEqual(mappedUpsert());
     expect(parsed).toMatchObject({ schemaVersion: 1, operation: 'upsert', version: { lsn: 42, ts: 1764849600 } });
+  });
+});
+
+/**
+ * The claim check (docs/claim-check.md): the golden upsert, as if it were too large for one message. Its blob is named
+ * by the SHA-256 of UPSERT_BODY; the message keeps everything of the normal one but the body, and adds two properties.
+ * Written 2026-12-05.
+ */
+const CLAIM_SHA256 = '99f500d55101f1ebe7ac5306bb2db417dd7f822407affee38fd0514eb91fb925';
+const CLAIM_BLOB = `2026-12-04/${CLAIM_SHA256}.json`;
+const CLAIM_BODY =
+  `{"claimCheck":{"format":1,"container":"cosmos-sync-claims","blob":"${CLAIM_BLOB}","sha256":"${CLAIM_SHA256}",` +
+  `"bytes":576},"eventId":"${UPSERT_ID}","source":{"name":"orders"},"documentId":"o-1","partitionKey":"c-7",` +
+  '"operation":"upsert"}';
+
+describe('the claim check', () => {
+  const claimChecked = (message: ReturnType<typeof toServiceBusMessage>) => {
+    const reference = claimReferenceFor(Buffer.from(UPSERT_BODY, 'utf8'), publishedAt, 'cosmos-sync-claims');
+    const claimed = claimCheckedMessage(message, mappedUpsert(), reference);
+    return { ...claimed, body: (claimed.body as Buffer).toString('utf8') };
+  };
+
+  it('an event too large for one message becomes exactly this reference message', () => {
+    const message = toServiceBusMessage(mappedUpsert(), { sessionBuckets: 64, typeField: 'type' });
+    expect(claimChecked(message)).toEqual({
+      body: CLAIM_BODY,
+      contentType: 'application/json',
+      messageId: UPSERT_ID,
+      sessionId: 'bucket-04',
+      subject: 'upsert',
+      applicationProperties: {
+        source: 'orders',
+        operation: 'upsert',
+        schemaVersion: 1,
+        type: 'order',
+        claimBlob: `cosmos-sync-claims/${CLAIM_BLOB}`,
+        claimSha256: CLAIM_SHA256,
+      },
+    });
+  });
+
+  it('a replayed one keeps its own message id and its addressing', () => {
+    const message = toServiceBusMessage(mappedUpsert(), { sessionBuckets: 64, typeField: 'type' });
+    const replayed = addressedTo(
+      message,
+      'cosmos-target',
+      'replay',
+      replayMessageId('replay', 'cosmos-target', UPSERT_ID),
+    );
+    expect(claimChecked(replayed)).toMatchObject({
+      body: CLAIM_BODY,
+      messageId: 'replay-318ed9494deea27aaf6e5051061708035bae5bd8',
+      sessionId: 'bucket-04',
+      applicationProperties: {
+        replayTo: 'cosmos-target',
+        replayKind: 'replay',
+        claimBlob: `cosmos-sync-claims/${CLAIM_BLOB}`,
+        claimSha256: CLAIM_SHA256,
+      },
+    });
+  });
+
+  it('a reference published by this release still reads as the same claim', () => {
+    expect(readMessage(Buffer.from(CLAIM_BODY, 'utf8'))).toEqual({
+      kind: 'claim',
+      reference: {
+        format: 1,
+        container: 'cosmos-sync-claims',
+        blob: CLAIM_BLOB,
+        sha256: CLAIM_SHA256,
+        bytes: 576,
+      },
+      eventId: UPSERT_ID,
+    });
   });
 });
 

@@ -118,14 +118,19 @@ describe('infra/main.bicep with every target type (infra/examples/pipeline.all-t
     );
   });
 
-  it('gives the ordered webhook a session subscription and the others none; limits a target to its sources', () => {
+  it('gives the ordered webhook a session subscription and the others none; every rule takes live events and own replays', () => {
     const subscriptions = ofType(deployment, 'Microsoft.ServiceBus/namespaces/topics/subscriptions');
     const byName = (name: string) => subscriptions.find((s) => s.name.endsWith(`/${name}`))?.body['properties'];
     expect(byName('webhook-ordered')).toMatchObject({ requiresSession: true, lockDuration: 'PT1M' });
     expect(byName('postgres-target')).toMatchObject({ requiresSession: false, lockDuration: 'PT5M' });
     const rules = ofType(deployment, 'Microsoft.ServiceBus/namespaces/topics/subscriptions/rules');
+    const sql = (text: string) => ({ filterType: 'SqlFilter', sqlFilter: { sqlExpression: text } });
     expect(rules.map((rule) => [rule.name.split('/').at(-2), rule.body['properties']])).toEqual([
-      ['cosmos-target', { filterType: 'SqlFilter', sqlFilter: { sqlExpression: "source IN ('orders')" } }],
+      ['cosmos-target', sql("(replayTo IS NULL OR replayTo = 'cosmos-target') AND source IN ('orders')")],
+      ['postgres-target', sql("replayTo IS NULL OR replayTo = 'postgres-target'")],
+      ['redis-target', sql("replayTo IS NULL OR replayTo = 'redis-target'")],
+      ['blob-target', sql("replayTo IS NULL OR replayTo = 'blob-target'")],
+      ['webhook-ordered', sql("replayTo IS NULL OR replayTo = 'webhook-ordered'")],
     ]);
     const [topic] = ofType(deployment, 'Microsoft.ServiceBus/namespaces/topics');
     expect(topic?.body['properties']).toMatchObject({ maxMessageSizeInKilobytes: 102400 });
@@ -228,6 +233,20 @@ describe('the checks fail when the template drifts', () => {
     expect(subscriptionProblems(deployment, renamed, localServiceBus)).toContain(
       'target orders-copy, subscription elsewhere: not created on topic cosmos-sync-events',
     );
+  });
+
+  it('a subscription rule removed, or accepting every message', () => {
+    const dropped = without((r) => r.type.endsWith('/rules') && r.name.endsWith('/cosmos-target/$Default'));
+    expect(subscriptionProblems(dropped, defaultList, localServiceBus)).toEqual([
+      'target orders-copy, subscription cosmos-target: rule "none", expected "replayTo IS NULL OR replayTo = \'cosmos-target\'"',
+    ]);
+    const local = structuredClone(localServiceBus);
+    const cosmos = local.UserConfig.Namespaces[0]?.Topics[0]?.Subscriptions.find((s) => s.Name === 'cosmos-target');
+    if (!cosmos?.Rules?.[0]) throw new Error('no local rule for cosmos-target');
+    cosmos.Rules[0].Properties = { FilterType: 'Sql', SqlFilter: { SqlExpression: '1=1' } };
+    expect(subscriptionProblems(deployment, defaultList, local)).toEqual([
+      'target orders-copy, subscription cosmos-target: local rules ["1=1"], expected ["replayTo IS NULL OR replayTo = \'cosmos-target\'"]',
+    ]);
   });
 
   it('a container removed', () => {

@@ -2,6 +2,7 @@
  * Checks of what an evaluated deployment creates: one subscription per target, configured like the local stack's,
  * every container and table the app uses, and role assignments at the narrowest scope. Each returns problems.
  */
+import { subscriptionFilterFor } from '../../shared/events/replay.js';
 import { isResourceHandle, type Deployment, type ResourceInstance } from './bicep/index.js';
 import { lastSegment, ofType, type PipelineList } from './deployment.js';
 import { deployedSettings, identityReference } from './settings-checks.js';
@@ -59,9 +60,10 @@ export function subscriptionProblems(
     const wanted = sourcesOf(target);
     const rule = rules.find((r) => r.parent === subscription && lastSegment(r.name) === '$Default');
     const expression = (props(rule)['sqlFilter'] as Entry | undefined)?.['sqlExpression'];
-    const expected = wanted.length > 0 ? `source IN (${wanted.map((s) => `'${s}'`).join(', ')})` : undefined;
+    // Live events plus replays addressed to this subscription only: see shared/events/replay.ts.
+    const expected = subscriptionFilterFor(name, wanted);
     if (expression !== expected) {
-      problems.push(`${label}: rule ${JSON.stringify(expression)}, expected ${JSON.stringify(expected ?? 'none')}`);
+      problems.push(`${label}: rule ${JSON.stringify(expression ?? 'none')}, expected ${JSON.stringify(expected)}`);
     }
     if (!localTopic) continue;
     const localSubscription = localTopic.Subscriptions.find((s) => s.Name === name);
@@ -81,19 +83,19 @@ export function subscriptionProblems(
         );
       }
     }
-    if (wanted.length === 0 && !acceptsEverything(localSubscription.Rules ?? [])) {
-      problems.push(`${label}: the local rules filter messages, the Azure subscription accepts every message`);
+    const localRules = localRuleTexts(localSubscription.Rules ?? []);
+    if (localRules.length !== 1 || localRules[0] !== expected) {
+      problems.push(`${label}: local rules ${JSON.stringify(localRules)}, expected [${JSON.stringify(expected)}]`);
     }
   }
   return problems;
 }
 
-/** Local rules that accept every message: none (the default rule), or a true SQL filter. */
-function acceptsEverything(rules: { Properties: Entry }[]): boolean {
-  if (rules.length === 0) return true;
-  return rules.some((rule) => {
+/** The SQL text of each local rule (a rule without a SQL filter, such as a correlation filter, shows as null). */
+export function localRuleTexts(rules: { Properties: Entry }[]): (string | null)[] {
+  return rules.map((rule) => {
     const sql = (rule.Properties['SqlFilter'] as Entry | undefined)?.['SqlExpression'];
-    return typeof sql === 'string' && /^\s*(1\s*=\s*1|true)\s*$/i.test(sql);
+    return typeof sql === 'string' ? sql : null;
   });
 }
 

@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { subscriptionFilterFor } from '../../shared/events/replay.js';
 import { parseIsoDuration } from '../../local-stack/servicebus/config/durations.js';
 import {
   DEFAULT_SERVICEBUS_CONFIG_PATH,
@@ -60,7 +61,11 @@ describe('loadEmulatorConfig', () => {
       maxDeliveryCount: 10,
       deadLetteringOnMessageExpiration: true,
     });
-    expect(topic?.subscriptions[0]?.rules[0]?.filter).toMatchObject({ kind: 'sql', expression: '1=1' });
+    // Live events and replays addressed to this subscription only (shared/events/replay.ts).
+    expect(topic?.subscriptions[0]?.rules[0]?.filter).toMatchObject({
+      kind: 'sql',
+      expression: subscriptionFilterFor(topic?.subscriptions[0]?.name ?? ''),
+    });
   });
 
   it('reads a file path and the same content as an object alike', () => {

@@ -7,6 +7,7 @@ import { startServiceBusBroker, type LocalServiceBus } from '../../local-stack/s
 import { changeEventSchema } from '../../shared/events/envelope.js';
 import { sessionIdFor } from '../../shared/events/ids.js';
 import { createLogger } from '../../shared/logging.js';
+import { BlobClaimStore } from '../../shared/claims/store.js';
 import { BlobQuarantineStore } from '../../shared/publish/quarantine.js';
 import { publishChanges, type PublishSource } from '../../shared/publish/publisher.js';
 import { ShutdownError } from '../../shared/errors.js';
@@ -69,6 +70,7 @@ describe('publishChanges through the local broker', () => {
   let azurite: LocalAzurite;
   let client: ServiceBusClient;
   let quarantineContainer: ReturnType<BlobServiceClient['getContainerClient']>;
+  let claimContainer: ReturnType<BlobServiceClient['getContainerClient']>;
   const logs: string[] = [];
   const logger = createLogger({
     debug: () => {},
@@ -81,9 +83,9 @@ describe('publishChanges through the local broker', () => {
     [broker, azurite] = await Promise.all([startServiceBusBroker({ config }), startAzurite()]);
     // Short operation timeout: acceptNextSession waits that long before saying no session is left (60 s by default).
     client = new ServiceBusClient(broker.connectionString, { retryOptions: { timeoutInMs: 2_000, maxRetries: 1 } });
-    quarantineContainer = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(
-      `q-${randomUUID().slice(0, 8)}`,
-    );
+    const blobs = BlobServiceClient.fromConnectionString(azurite.connectionString);
+    quarantineContainer = blobs.getContainerClient(`q-${randomUUID().slice(0, 8)}`);
+    claimContainer = blobs.getContainerClient(`c-${randomUUID().slice(0, 8)}`);
   });
   afterAll(async () => {
     await client?.close();
@@ -94,6 +96,8 @@ describe('publishChanges through the local broker', () => {
   const deps = () => ({
     sender: client.createSender(TOPIC),
     quarantine: new BlobQuarantineStore(quarantineContainer),
+    // A cap of 400 KiB so the test can exceed it without megabytes of data; the default is 16 MiB.
+    claims: { store: new BlobClaimStore(claimContainer), maxEventBytes: 400 * 1024 },
     sessionBuckets: 4,
     logger,
   });
@@ -152,22 +156,26 @@ describe('publishChanges through the local broker', () => {
     expect(await drainAll('all')).toHaveLength(2);
   });
 
-  it('quarantines unmappable and oversized items with reasons and publishes the rest', async () => {
+  it('quarantines unmappable items and those above the claim cap with reasons, and publishes the rest', async () => {
     const items = [
       doc('ok', 'c1', 2000),
       { customerId: 'c1', _lsn: 2001, _ts: 1 },
-      doc('huge', 'c1', 2002, { blob: 'y'.repeat(300 * 1024) }),
+      doc('large', 'c1', 2002, { blob: 'y'.repeat(300 * 1024) }),
+      doc('huge', 'c1', 2005, { blob: 'y'.repeat(500 * 1024) }),
       doc('gone', 'c2', 2003, { _deleted: true }),
       doc('bigint', 'c2', 2004, { amount: 10n }),
     ];
     const summary = await publishChanges(deps(), source, items);
     expect(summary).toMatchObject({
-      published: 2,
+      published: 3,
+      claimChecked: 1,
       quarantined: 3,
       quarantinedByCode: { MISSING_ID: 1, TOO_LARGE: 1, NOT_SERIALIZABLE: 1 },
     });
     const received = await drainAll('all');
-    expect(received.map((message) => message.subject).sort()).toEqual(['delete', 'upsert']);
+    expect(received.map((message) => message.subject).sort()).toEqual(['delete', 'upsert', 'upsert']);
+    // The 300 KB event went through the claim check: its message is a reference.
+    expect(received.filter((message) => message.applicationProperties?.['claimBlob'] !== undefined)).toHaveLength(1);
     const blobs: string[] = [];
     for await (const blob of quarantineContainer.listBlobsFlat()) blobs.push(blob.name);
     expect(blobs).toHaveLength(3);

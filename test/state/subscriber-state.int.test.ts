@@ -62,6 +62,7 @@ function deliveryOf(message: ServiceBusReceivedMessage): Delivery {
     deliveryCount: (message.deliveryCount ?? 0) + 1,
     enqueuedTimeUtc: message.enqueuedTimeUtc,
     sequenceNumber: message.sequenceNumber?.toString(),
+    replayKind: undefined,
   };
 }
 

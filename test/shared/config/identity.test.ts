@@ -96,7 +96,7 @@ describe('identity-based storage connections', () => {
     [
       'AzureWebJobsStorage with a table URI only (the quarantine container needs blobs)',
       storage({ AzureWebJobsStorage__tableServiceUri: 'https://acct.table.core.windows.net' }),
-      /^AzureWebJobsStorage: no blob endpoint for identity-based access \(needed for the quarantine container\); set AzureWebJobsStorage__blobServiceUri to https:\/\/<account>\.blob\.core\.windows\.net or AzureWebJobsStorage__accountName$/,
+      /^AzureWebJobsStorage: no blob endpoint for identity-based access \(needed for the quarantine and claim-check containers\); set AzureWebJobsStorage__blobServiceUri to https:\/\/<account>\.blob\.core\.windows\.net or AzureWebJobsStorage__accountName$/,
     ],
     [
       'AzureWebJobsStorage with a blob URI only (the state and metrics tables need tables)',

@@ -80,6 +80,18 @@ describe('deliveriesOf', () => {
     expect(() => deliveriesOf(input, metadata())).toThrow(/dataType 'binary'/);
   });
 
+  it("reads each message's replayKind from its application properties, and nothing from other properties", () => {
+    const [replayed, live] = deliveriesOf(
+      bodies,
+      metadata({ applicationPropertiesArray: [{ source: 'orders', replayKind: 'repair' }, { source: 'orders' }] }),
+    );
+    expect(replayed?.replayKind).toBe('repair');
+    expect(live?.replayKind).toBeUndefined();
+    const [single] = deliveriesOf(bodies[0], { applicationProperties: { replayKind: 'replay' } }, 'one');
+    expect(single?.replayKind).toBe('replay');
+    expect(deliveriesOf(bodies, metadata({ applicationPropertiesArray: ['x', null] }))[0]?.replayKind).toBeUndefined();
+  });
+
   it('reads one message of single dispatch (an ordered target): one body, properties without the Array suffix', () => {
     const [only, ...rest] = deliveriesOf(
       Buffer.from('{"a":1}'),

@@ -6,7 +6,8 @@ import type { BatchSummary } from '../../../shared/subscribe/batch-summary.js';
 import type { Delivery } from '../../../shared/subscribe/delivery.js';
 import { processBatch } from '../../../shared/subscribe/runner.js';
 import { MemoryTarget } from '../../support/memory-target.js';
-import { TargetError } from '../../../shared/targets/target.js';
+import { TargetError, type ApplyOptions } from '../../../shared/targets/target.js';
+import type { ChangeEvent } from '../../../shared/events/envelope.js';
 import { ShutdownError } from '../../../shared/errors.js';
 import { makeEvent, type EventSpec } from '../../support/events.js';
 
@@ -34,6 +35,7 @@ function message(body: Uint8Array | string, messageId = `m${(counter += 1)}`, en
     deliveryCount: 1,
     enqueuedTimeUtc,
     sequenceNumber: undefined,
+    replayKind: undefined,
   };
 }
 const eventMessage = (spec: EventSpec, messageId?: string, enqueuedTimeUtc?: Date) =>
@@ -77,6 +79,22 @@ describe('processBatch', () => {
     expect(summary.enqueueLagSeconds).toEqual([]); // these messages carry no enqueue time
     expect(summary).toMatchObject({ errorsByClass: { transient: 0, permanent: 0 }, lastError: undefined });
     expect(h.recorded).toEqual([summary]);
+  });
+
+  it('asks the target to read through its cache only for events sent to it on purpose', async () => {
+    const seen: Array<ReadonlySet<string> | undefined> = [];
+    const target = new (class extends MemoryTarget {
+      override async applyBatch(events: readonly ChangeEvent[], _signal?: AbortSignal, options?: ApplyOptions) {
+        seen.push(options?.readThrough);
+        return super.applyBatch(events);
+      }
+    })('t');
+    const h = harness(target);
+    const replayed = { ...eventMessage({ id: 'r', lsn: 5 }, 'r5'), replayKind: 'repair' };
+    await processBatch(h.deps, [eventMessage({ id: 'a', lsn: 1 }, 'a1'), replayed]);
+    await processBatch(h.deps, [eventMessage({ id: 'b', lsn: 2 }, 'b2')]);
+    const replayedId = makeEvent({ id: 'r', lsn: 5 }).eventId;
+    expect(seen).toEqual([new Set([replayedId]), undefined]);
   });
 
   it('measures enqueue lag of every applied event, and of nothing else', async () => {
