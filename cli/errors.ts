@@ -3,6 +3,7 @@
  * these numbers are part of the documented contract (docs/metrics.md); 64 is EX_USAGE from sysexits.h.
  */
 import { CosmosSyncError } from '../shared/errors.js';
+import { redactSecrets } from '../shared/redact.js';
 import type { Health } from '../shared/status/report.js';
 
 export const EXIT = {
@@ -66,4 +67,9 @@ export class StatusUnavailableError extends CosmosSyncError {
 /** A bad option or environment variable: the command never ran. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
+
+  // Usage errors quote what the user passed, and a pasted function URL carries its key in `?code=`.
+  constructor(message: string) {
+    super(redactSecrets(message));
+  }
 }

@@ -6,6 +6,7 @@ import { statusReportSchema, STATUS_SCHEMA_VERSION, type StatusReport } from '..
 import { StatusUnavailableError, type StatusErrorCode } from './errors.js';
 import { displayUrl, isLoopback } from './url.js';
 import { messageOf } from '../shared/errors.js';
+import { redactDeep, registerSecret } from '../shared/redact.js';
 
 export interface FetchStatusOptions {
   url: URL;
@@ -145,6 +146,25 @@ export function parseReport(body: string, contentType: string, shown: string): S
   return parsed.data;
 }
 
+/**
+ * Follows redirects only within the origin, or from http to https on the default port of the same host (as an app
+ * with HTTPS Only answers): fetch keeps custom headers across origins, so following one elsewhere would hand the
+ * function key to that host. Any other redirect comes back as the 3xx itself, reported as an unexpected status.
+ */
+async function fetchSameHost(url: URL, headers: Record<string, string>, signal: AbortSignal): Promise<Response> {
+  let current = url;
+  for (let hop = 0; ; hop += 1) {
+    const response = await fetch(current, { headers, signal, redirect: 'manual' });
+    const location = response.headers.get('location');
+    if (response.status < 300 || response.status > 399 || location === null || hop >= 5) return response;
+    const next = new URL(location, current);
+    const upgrade = current.protocol === 'http:' && next.protocol === 'https:' && next.hostname === current.hostname;
+    if (next.origin !== current.origin && !(upgrade && next.port === '')) return response;
+    await response.body?.cancel();
+    current = next;
+  }
+}
+
 export async function fetchStatus(options: FetchStatusOptions): Promise<StatusReport> {
   const { url, key, timeoutMs } = options;
   const shown = displayUrl(url);
@@ -152,11 +172,13 @@ export async function fetchStatus(options: FetchStatusOptions): Promise<StatusRe
   const signal = options.signal === undefined ? timeout : AbortSignal.any([timeout, options.signal]);
   const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'cosmos-sync-cli' };
   if (key !== undefined && key !== '') headers['x-functions-key'] = key;
+  // An error body may echo the key (a proxy's diagnostic page, a misconfigured app): it is never printed.
+  registerSecret(key);
   let status: number;
   let contentType: string;
   let body: string;
   try {
-    const response = await fetch(url, { headers, signal, redirect: 'follow' });
+    const response = await fetchSameHost(url, headers, signal);
     status = response.status;
     contentType = response.headers.get('content-type') ?? '';
     body = await response.text(); // the timeout covers the body too
@@ -164,5 +186,6 @@ export async function fetchStatus(options: FetchStatusOptions): Promise<StatusRe
     networkFailure(error, url, shown, timeoutMs);
   }
   if (status < 200 || status > 299) httpFailure(status, body, shown, headers['x-functions-key'] !== undefined);
-  return parseReport(body, contentType, shown);
+  // An app from before redaction existed may send secrets quoted in errors; neither the table nor --json shows them.
+  return redactDeep(parseReport(body, contentType, shown));
 }

@@ -3,6 +3,7 @@
  * problems behind any health that is not ok. Ages of errors are measured against the report's own `generatedAt`,
  * so a skewed local clock does not change them.
  */
+import { redactDeep } from '../shared/redact.js';
 import type { Health, SourceStatus, StatusReport, TargetStatus } from '../shared/status/report.js';
 import { healthStyle, type Paint } from './color.js';
 import { formatAge, formatCount, formatDuration, formatRate, NONE } from './format.js';
@@ -78,7 +79,9 @@ function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? '' : 's'}`;
 }
 
-export function renderReport(report: StatusReport, options: RenderOptions): string {
+export function renderReport(received: StatusReport, options: RenderOptions): string {
+  // An app from before redaction existed may still send secrets quoted in errors; the terminal shows none of them.
+  const report = redactDeep(received);
   const { paint, width } = options;
   const lines: string[] = [];
   lines.push(

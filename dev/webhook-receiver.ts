@@ -20,6 +20,7 @@ import {
 } from '../shared/events/envelope.js';
 import { isNewer } from '../shared/targets/coalesce.js';
 import {
+  DEFAULT_TOLERANCE_SECONDS,
   IDEMPOTENCY_HEADER,
   SIGNATURE_HEADER,
   TIMESTAMP_HEADER,
@@ -39,6 +40,8 @@ export interface ReceivedRequest {
   idempotencyKey: string | undefined;
   eventIds: string[];
   timestamp: string | undefined;
+  /** True when this was a replay of an accepted request, answered from memory and not applied again. */
+  replay?: boolean;
 }
 
 export interface ScriptedResponse {
@@ -63,6 +66,8 @@ export interface WebhookReceiver {
   readonly arrivals: { key: string; lsn: number }[];
   /** Most requests ever handled at the same time. */
   readonly peakConcurrency: number;
+  /** Requests refused as replays: a signature already accepted, inside the timestamp window. */
+  readonly replays: number;
   /** Latency added to every processed request. */
   delayMs: number;
   /** While down, every connection (open or new) is reset. */
@@ -139,6 +144,21 @@ export async function startWebhookReceiver(options: ReceiverOptions): Promise<We
   let down = false;
   let active = 0;
   let peak = 0;
+  let replays = 0;
+  const tolerance = options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
+  /**
+   * Signatures of accepted deliveries, with their event ids and when their timestamp leaves the window. The timestamp
+   * check already refuses old requests; inside the window a captured request is refused as a replay by its signature
+   * (an HMAC over timestamp and body, so a fresh timestamp cannot be forged): nothing in it is applied again. The
+   * answer is a 200 calling every event `stale` (held at that version already), not an error: the sender retries a
+   * timed-out request with the same body, and within the same second that retry carries the same signature; a 4xx
+   * would dead-letter events the receiver holds. Only accepted requests are remembered, so a retry after a refusal or
+   * a 5xx is processed.
+   */
+  const accepted = new Map<string, { expiresAtMs: number; ids: string[] }>();
+  const forgetExpired = (nowMs: number) => {
+    for (const [signature, entry] of accepted) if (entry.expiresAtMs < nowMs) accepted.delete(signature);
+  };
 
   /** A wait that `close()` can end early, so no handler outlives the server. */
   const pause = (ms: number) =>
@@ -152,7 +172,7 @@ export async function startWebhookReceiver(options: ReceiverOptions): Promise<We
       waits.add(done);
     });
 
-  const apply = (event: ChangeEvent): 'applied' | 'stale' => {
+  const applyEvent = (event: ChangeEvent): 'applied' | 'stale' => {
     const key = documentKey(event);
     if (!isNewer(event.version, state.get(key)?.version)) return 'stale';
     const deleted = event.operation === 'delete';
@@ -187,9 +207,30 @@ export async function startWebhookReceiver(options: ReceiverOptions): Promise<We
     return { status: 200, body: answerQuery(state, query), query: query.query };
   };
 
-  const process = (raw: Buffer, request: IncomingMessage): { status: number; body: unknown; ids: string[] } => {
+  const process = (
+    raw: Buffer,
+    request: IncomingMessage,
+  ): { status: number; body: unknown; ids: string[]; replay?: boolean } => {
     const problem = unsigned(raw, request);
     if (problem) return { status: 401, body: { error: problem }, ids: [] };
+    const signature = request.headers[SIGNATURE_HEADER.toLowerCase()] as string;
+    forgetExpired(now());
+    const seen = accepted.get(signature);
+    if (seen) {
+      replays += 1;
+      const results = seen.ids.map((eventId) => ({ eventId, status: 'stale' }));
+      return { status: 200, body: { results }, ids: seen.ids, replay: true };
+    }
+    const answer = apply(raw);
+    if (answer.status >= 200 && answer.status < 300) {
+      const timestamp = Number(request.headers[TIMESTAMP_HEADER.toLowerCase()]);
+      accepted.set(signature, { ids: answer.ids, expiresAtMs: (timestamp + tolerance) * 1_000 });
+    }
+    return answer;
+  };
+
+  /** Parses, validates and applies an authentic delivery. */
+  const apply = (raw: Buffer): { status: number; body: unknown; ids: string[] } => {
     let parsed: z.infer<typeof requestBodySchema>;
     try {
       parsed = requestBodySchema.parse(JSON.parse(raw.toString('utf8')));
@@ -202,7 +243,7 @@ export async function startWebhookReceiver(options: ReceiverOptions): Promise<We
     if (bad)
       return { status: refused.get(bad.documentId) as number, body: { error: `${bad.documentId} refused` }, ids };
     for (const event of parsed.events) arrivals.push({ key: documentKey(event), lsn: event.version.lsn });
-    const results = parsed.events.map((event) => ({ eventId: event.eventId, status: apply(event) }));
+    const results = parsed.events.map((event) => ({ eventId: event.eventId, status: applyEvent(event) }));
     return { status: 200, body: { results }, ids };
   };
 
@@ -213,12 +254,13 @@ export async function startWebhookReceiver(options: ReceiverOptions): Promise<We
       const chunks: Buffer[] = [];
       for await (const chunk of request) chunks.push(chunk as Buffer);
       const raw = Buffer.concat(chunks);
-      const record = (status: number, ids: string[]) =>
+      const record = (status: number, ids: string[], replay?: boolean) =>
         requests.push({
           status,
           idempotencyKey: request.headers[IDEMPOTENCY_HEADER.toLowerCase()] as string | undefined,
           eventIds: ids,
           timestamp: request.headers[TIMESTAMP_HEADER.toLowerCase()] as string | undefined,
+          ...(replay ? { replay } : {}),
         });
       const next = scripted.shift();
       if (next) {
@@ -232,8 +274,8 @@ export async function startWebhookReceiver(options: ReceiverOptions): Promise<We
         queries.push({ query, status });
         return send(response, status, JSON.stringify(body), { 'Content-Type': 'application/json' });
       }
-      const { status, body, ids } = process(raw, request);
-      record(status, ids);
+      const { status, body, ids, replay } = process(raw, request);
+      record(status, ids, replay);
       send(response, status, JSON.stringify(body), { 'Content-Type': 'application/json' });
     } finally {
       active -= 1;
@@ -264,6 +306,9 @@ export async function startWebhookReceiver(options: ReceiverOptions): Promise<We
     arrivals,
     get peakConcurrency() {
       return peak;
+    },
+    get replays() {
+      return replays;
     },
     delayMs: 0,
     setDown: (value) => {

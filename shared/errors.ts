@@ -3,12 +3,16 @@
  * reasons), a `retryable` flag (transient: throw and let the trigger retry; permanent: quarantine or set aside at
  * once) and the `cause` it wraps, so no failure is reduced to a bare message.
  */
+import { redactSecrets } from './redact.js';
+
 export abstract class CosmosSyncError extends Error {
   abstract readonly code: string;
   abstract readonly retryable: boolean;
 
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    // Messages are logged, stored in state rows and shown by the status API; SDK texts folded into them can quote a
+    // connection string or a signed URL, so every typed error is redacted once, here.
+    super(redactSecrets(message), options);
     this.name = new.target.name;
   }
 
@@ -23,13 +27,13 @@ export class ConfigError extends CosmosSyncError {
   readonly code = 'CONFIG_INVALID';
   readonly retryable = false;
 
-  constructor(
-    message: string,
-    /** One line per bad setting: `NAME: what is wrong (expected form)`. */
-    readonly problems: readonly string[],
-  ) {
+  constructor(message: string, problems: readonly string[]) {
     super(message);
+    this.problems = problems.map(redactSecrets);
   }
+
+  /** One line per bad setting: `NAME: what is wrong (expected form)`, redacted like the message. */
+  readonly problems: readonly string[];
 }
 
 /**

@@ -3,6 +3,8 @@
  * correlation id, target and error code. In Azure the lines go through the invocation context (Application Insights);
  * locally they go to the console.
  */
+import { redactSecrets } from './redact.js';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFields = Record<string, unknown>;
 
@@ -40,7 +42,10 @@ function plain(fields: LogFields): LogFields {
 export function createLogger(sink: LogSink, minimum: LogLevel = 'info', base: LogFields = {}): Logger {
   const write = (level: LogLevel, event: string, fields: LogFields = {}): void => {
     if (LEVEL_ORDER[level] < LEVEL_ORDER[minimum]) return;
-    const line = JSON.stringify({ time: new Date().toISOString(), level, event, ...base, ...plain(fields) });
+    // Redacted as a whole line: a field anywhere (a URL, an SDK message, a nested object) may quote a secret.
+    const line = redactSecrets(
+      JSON.stringify({ time: new Date().toISOString(), level, event, ...base, ...plain(fields) }),
+    );
     sink[level](line);
   };
   return {

@@ -10,6 +10,7 @@ import { runList, runShow } from './deadletters-commands.js';
 import type { ActOptions, CommonOptions, SelectOptions } from './deadletters-session.js';
 import { parseAge, parseCount, parseKind, type DeadLetterFilter } from './deadletters-filter.js';
 import type { DeadLetterKind } from './deadletters-item.js';
+import { EXIT } from '../errors.js';
 import { OPS_EXIT_HELP } from './exit.js';
 import { oneLineError, runOpsCommand } from './run-command.js';
 
@@ -67,7 +68,17 @@ function withFilters(command: Command, limitHelp: string): Command {
     .option('--older-than <age>', 'only dead letters at least this old: 90s, 30m, 2h, 7d', parseAge)
     .option('--newer-than <age>', 'only dead letters at most this old', parseAge)
     .option('--event-id <id>', 'only the dead letters of this event')
-    .option('--limit <n>', limitHelp, parseCount(MAX_LIMIT));
+    .option('--limit <n>', limitHelp, parseCount(MAX_LIMIT))
+    .hook('preAction', (action) => {
+      // Both bounds set the wrong way round select nothing: a mistake worth an error, not an empty list or replay.
+      const { olderThan, newerThan } = action.opts<RawOptions>();
+      if (olderThan !== undefined && newerThan !== undefined && olderThan > newerThan) {
+        action.error('error: --older-than is longer than --newer-than, so no dead letter can match both; swap them', {
+          exitCode: EXIT.usage,
+          code: 'cosmos-sync.filter',
+        });
+      }
+    });
 }
 
 function withAction(command: Command): Command {

@@ -4,7 +4,9 @@ import { InvalidArgumentError } from 'commander';
 /** A rate: a number above 0 (fractions allowed: `--rate 0.5` is one document every two seconds). */
 export function parseRate(value: string): number {
   const rate = Number(value);
-  if (value.trim() === '' || !Number.isFinite(rate) || rate <= 0) {
+  // Number() also reads "0x10" as 16 and "0b11" as 3: only decimal text (an exponent allowed) is a rate.
+  const decimal = /^(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i.test(value.trim());
+  if (!decimal || !Number.isFinite(rate) || rate <= 0) {
     throw new InvalidArgumentError(`expected a number above 0 per second, e.g. 200, got "${value}"`);
   }
   return rate;

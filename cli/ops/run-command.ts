@@ -4,6 +4,7 @@
  * tell causes apart. The context's clients are always closed.
  */
 import { CosmosSyncError, messageOf } from '../../shared/errors.js';
+import { redactSecrets } from '../../shared/redact.js';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../program.js';
 import { OPS_EXIT } from './exit.js';
@@ -24,7 +25,7 @@ export async function runOpsCommand(
     try {
       await close();
     } catch (error) {
-      io.stderr.write(`warning: closing a client failed: ${messageOf(error)}\n`);
+      io.stderr.write(`warning: closing a client failed: ${redactSecrets(messageOf(error))}\n`);
     }
   }
   return code;
@@ -42,7 +43,8 @@ function report(io: CliIo, help: string, error: unknown): number {
   }
   const code = error instanceof CosmosSyncError ? error.code : 'UNEXPECTED';
   const cause = error instanceof Error && error.cause !== undefined ? ` (cause: ${messageOf(error.cause)})` : '';
-  io.stderr.write(`error: ${code}: ${messageOf(error)}${cause}\n`);
+  // The cause is an SDK's error, and an unexpected one is no typed error: neither was redacted on the way here.
+  io.stderr.write(redactSecrets(`error: ${code}: ${messageOf(error)}${cause}\n`));
   return OPS_EXIT.failed;
 }
 

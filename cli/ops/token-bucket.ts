@@ -10,6 +10,8 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export const systemClock: Clock = {
   now: () => Date.now(),
   sleep: (ms, signal) =>
@@ -20,7 +22,9 @@ export const systemClock: Clock = {
         signal?.removeEventListener('abort', done);
         resolve();
       };
-      const timer = setTimeout(done, ms);
+      // Node fires a timer longer than 2^31-1 ms after 1 ms instead (a tiny --rate asks for that): cap it, and let the
+      // caller's loop wait again for the rest.
+      const timer = setTimeout(done, Math.min(ms, MAX_TIMER_MS));
       signal?.addEventListener('abort', done, { once: true });
     }),
 };

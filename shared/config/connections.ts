@@ -5,6 +5,7 @@
  * own resolver (storage.ts) because each storage service has its own endpoint.
  */
 import { z } from 'zod';
+import { connectionStringProblem } from './connection-string.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -60,7 +61,15 @@ export function identityOf(env: Env, name: string): { clientId: string | undefin
  */
 export function resolveConnection(env: Env, name: string, service: ConnectionService): ResolvedConnection | string {
   const connectionString = connectionStringOf(env, name);
-  if (connectionString !== undefined) return { kind: 'connectionString', setting: name, connectionString };
+  if (connectionString !== undefined) {
+    return (
+      connectionStringProblem(name, service, connectionString) ?? {
+        kind: 'connectionString',
+        setting: name,
+        connectionString,
+      }
+    );
+  }
   const suffix = IDENTITY_ENDPOINT_SUFFIX[service];
   if (suffix === undefined) {
     return `${name}: missing; set ${name} to a connection string such as ${CONNECTION_STRING_EXAMPLES[service] ?? '...'}`;

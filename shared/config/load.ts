@@ -46,6 +46,25 @@ function uniqueNameProblems(kind: string, names: readonly string[]): string[] {
 }
 
 /**
+ * Service Bus hands each message of a subscription to one receiver, so two targets on one subscription would each get
+ * only part of the events, without an error anywhere.
+ */
+function sharedSubscriptionProblems(targets: readonly { name: string; subscription: string }[]): string[] {
+  const readers = new Map<string, string[]>();
+  for (const { name, subscription } of targets) {
+    const key = subscription.toLowerCase();
+    readers.set(key, [...(readers.get(key) ?? []), name]);
+  }
+  return [...readers.entries()]
+    .filter(([, names]) => names.length > 1)
+    .map(
+      ([subscription, names]) =>
+        `COSMOS_SYNC_TARGETS: targets ${names.map((name) => `"${name}"`).join(', ')} all read subscription ` +
+        `"${subscription}"; give each target its own subscription (Service Bus hands each message to one reader)`,
+    );
+}
+
+/**
  * `targetTypes` is the catalog's list; tests pass it with a test-only type added, which the schema, the connection
  * lookup and the start-up checks then accept like any other.
  */
@@ -74,6 +93,7 @@ export function parseConfig(
       targets.map((target) => target.name),
     ),
   ];
+  problems.push(...sharedSubscriptionProblems(targets));
   const sourceNames = new Set(sources.map((source) => source.name));
   targets.forEach((target, index) => {
     for (const name of target.sources ?? []) {

@@ -6,6 +6,7 @@
  * never from another service's URI: accounts may use custom domains or private endpoints where the names differ.
  */
 import { ConfigError } from '../errors.js';
+import { connectionStringProblem } from './connection-string.js';
 import { connectionStringOf, identityOf, type Env } from './connections.js';
 
 export type StorageService = 'table' | 'blob';
@@ -58,6 +59,8 @@ export function resolveStorageConnection(
 ): { connection: ResolvedStorageConnection } | { problems: string[] } {
   const connectionString = connectionStringOf(env, name);
   if (connectionString !== undefined) {
+    const problem = connectionStringProblem(name, 'storage', connectionString);
+    if (problem) return { problems: [problem] };
     return { connection: { kind: 'connectionString', setting: name, connectionString } };
   }
   if (!IDENTITY_SUFFIXES.some((suffix) => env[`${name}__${suffix}`]?.trim())) {

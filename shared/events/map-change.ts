@@ -96,6 +96,13 @@ function partitionKeyOf(document: Record<string, unknown>, paths: readonly strin
   return paths.length === 1 ? values[0] : values;
 }
 
+/**
+ * The envelope's version bounds (envelope.ts): a value the subscribers would refuse, such as an `_lsn` past 2^53 or a
+ * negative `_ts`, is quarantined here rather than published and then set aside by every target.
+ */
+const isVersionNumber = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+
 function quarantine(code: QuarantineCode, reason: string, item: unknown, documentId?: unknown): MappingResult {
   return { ok: false, code, reason, documentId: typeof documentId === 'string' ? documentId : undefined, item };
 }
@@ -206,8 +213,8 @@ function mapDocument(
   }
   const lsn = item['_lsn'];
   const ts = item['_ts'];
-  if (typeof lsn !== 'number' || !Number.isInteger(lsn) || lsn < 0 || typeof ts !== 'number' || !Number.isInteger(ts)) {
-    return quarantine('MISSING_VERSION', 'document has no integer "_lsn" and "_ts"', item, id);
+  if (!isVersionNumber(lsn) || !isVersionNumber(ts)) {
+    return quarantine('MISSING_VERSION', 'document has no integer "_lsn" and "_ts" (each from 0 to 2^53-1)', item, id);
   }
   const core = { source, documentId: id, partitionKey, lsn, ts, publishedAt: isoTime(now) };
   if (soft && readPath(item, soft.field) === soft.value) {

@@ -11,6 +11,7 @@ import { MAX_HISTORY_HOURS, readHistory } from '../status/history.js';
 import { measure, type MeasureDeps } from '../status/measure.js';
 import { measureDepsFor } from './measure-deps.js';
 import { messageOf } from '../errors.js';
+import { redactSecrets } from '../redact.js';
 
 const NO_STORE = { 'cache-control': 'no-store' };
 
@@ -28,6 +29,22 @@ export function parseHours(raw: string | null): number | string {
   return hours;
 }
 
+/**
+ * Query parameters `history` reads; `code` is the function key, which Azure leaves in the query. Any other name (a typo
+ * such as `hour=3`) or a repeated `hours` is a 400 rather than a silent default of 6 hours.
+ */
+const HISTORY_PARAMETERS = ['hours', 'code'];
+
+export function historyQueryProblem(query: URLSearchParams): string | undefined {
+  const unknown = [...new Set(query.keys())].filter((name) => !HISTORY_PARAMETERS.includes(name));
+  if (unknown.length > 0) {
+    const names = unknown.map((name) => JSON.stringify(name)).join(', ');
+    return `unknown query parameter${unknown.length === 1 ? '' : 's'} ${names}; known: ${HISTORY_PARAMETERS.join(', ')}`;
+  }
+  if (query.getAll('hours').length > 1) return 'query parameter "hours" is given more than once';
+  return undefined;
+}
+
 export type StatusDepsFactory = (logger: MeasureDeps['logger']) => MeasureDeps;
 
 export function statusHandler(config: AppConfig, deps: StatusDepsFactory, now: () => Date = () => new Date()) {
@@ -40,6 +57,8 @@ export function statusHandler(config: AppConfig, deps: StatusDepsFactory, now: (
 
 export function historyHandler(config: AppConfig, deps: StatusDepsFactory, now: () => Date = () => new Date()) {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+    const problem = historyQueryProblem(request.query);
+    if (problem) return json(400, { error: { code: 'BAD_QUERY', message: problem } });
     const hours = parseHours(request.query.get('hours'));
     if (typeof hours === 'string') return json(400, { error: { code: 'BAD_QUERY', message: hours } });
     const logger = createLogger(context, config.settings.COSMOS_SYNC_LOG_LEVEL, { function: context.functionName });
@@ -52,7 +71,7 @@ export function historyHandler(config: AppConfig, deps: StatusDepsFactory, now: 
     } catch (error) {
       logger.error('history.failed', { error });
       return json(503, {
-        error: { code: 'HISTORY_UNAVAILABLE', message: messageOf(error) },
+        error: { code: 'HISTORY_UNAVAILABLE', message: redactSecrets(messageOf(error)) },
       });
     }
   };

@@ -103,7 +103,10 @@ export function backlogProblemFrom(error: unknown, what: string): BacklogProblem
     return {
       code: 'SUBSCRIPTION_NOT_FOUND',
       retryable: false,
-      message: `Service Bus ${what} does not exist; create it (subscriptions with sessions required) or fix the configured name`,
+      // Sessions depend on the target (required for an ordered one, refused for the others), so the hint says both.
+      message:
+        `Service Bus ${what} does not exist; create it (requiring sessions only for an ordered target) or fix ` +
+        'the configured name',
     };
   }
   const transient = typeof status !== 'number' || status === 408 || status === 429 || status >= 500;

@@ -10,6 +10,7 @@
  * Columns added after the first rows were written (enqueue lag, errors by class, last error) are optional on read:
  * a row from before them means "nothing counted yet", so an upgrade keeps counting from the stored totals.
  */
+import { redactSecrets } from '../redact.js';
 import type { TableEntity } from '@azure/data-tables';
 import { z } from 'zod';
 import {
@@ -52,7 +53,8 @@ export function toStateEntity(keys: { partitionKey: string; rowKey: string }, ro
   };
   const lastError = row.lastError && {
     lastErrorCode: row.lastError.code,
-    lastErrorMessage: row.lastError.message,
+    // The message may quote an SDK text holding a connection string or signed URL; the table keeps none of it.
+    lastErrorMessage: redactSecrets(row.lastError.message),
     lastErrorClass: row.lastError.class,
     lastErrorAt: row.lastError.at,
   };
@@ -142,7 +144,8 @@ const stateEntitySchema = z
         ? { eventId: lastEventId, source: lastSource, lsn: lastLsn, ts: lastTs, appliedAt: lastAppliedAt }
         : undefined,
       lastError: lastErrorSet
-        ? { code: lastErrorCode, message: lastErrorMessage, class: lastErrorClass, at: lastErrorAt }
+        ? // Redacted on read too: rows written before redaction existed feed the status report and metrics rows.
+          { code: lastErrorCode, message: redactSecrets(lastErrorMessage), class: lastErrorClass, at: lastErrorAt }
         : undefined,
     };
   });

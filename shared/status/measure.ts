@@ -6,6 +6,7 @@
  * Parts fail independently: a part that cannot be measured becomes a `problem` in the report (and its error is kept
  * in `failures`, so the timer can fail its invocation when the cause may pass) while the rest is still measured.
  */
+import { redactDeep } from '../redact.js';
 import { odata, type TableClient } from '@azure/data-tables';
 import type { SourceConfig } from '../config/schema.js';
 import type { HealthThresholds } from '../config/thresholds.js';
@@ -139,7 +140,9 @@ export async function measure(deps: MeasureDeps, now: Date): Promise<Measurement
     targets: targetReports,
     problems: sink.problems,
   };
-  return { report, snapshots, failures: sink.failures };
+  // The report is served to callers holding only a function key and drawn by the dashboard: problems and last errors
+  // quote SDK texts, which can hold connection strings or signed URLs.
+  return { report: redactDeep(report), snapshots, failures: sink.failures };
 }
 
 async function snapshotOf(

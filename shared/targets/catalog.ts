@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { blobTarget } from './blob/descriptor.js';
 import { cosmosTarget } from './cosmos/descriptor.js';
+import { strictEntryOf } from '../config/strict-entry.js';
 import type { TargetDescriptor } from './descriptor.js';
 import { postgresTarget } from './postgres/descriptor.js';
 import { redisTarget } from './redis/descriptor.js';
@@ -17,9 +18,13 @@ type EntrySchemas<Types extends readonly TargetDescriptor[]> = {
   -readonly [K in keyof Types]: Types[K]['configSchema'];
 };
 
-/** The schema of one COSMOS_SYNC_TARGETS entry for a list of types: a union discriminated by `type`. */
+/**
+ * The schema of one COSMOS_SYNC_TARGETS entry for a list of types: a union discriminated by `type`. Every entry is
+ * made strict here rather than in each fragment, so a misspelt field of any type (a test's own included) stops the app
+ * naming the key instead of being dropped.
+ */
 export function targetSchemaFor<Types extends readonly [TargetDescriptor, ...TargetDescriptor[]]>(types: Types) {
-  const schemas = types.map((descriptor) => descriptor.configSchema) as unknown as EntrySchemas<Types>;
+  const schemas = types.map((descriptor) => strictEntryOf(descriptor.configSchema)) as unknown as EntrySchemas<Types>;
   return z.discriminatedUnion('type', schemas);
 }
 

@@ -59,5 +59,5 @@ runTargetContract(
       },
     };
   },
-  { anyIdCharacters: false },
+  { anyIdCharacters: false, keysComparedAsText: true },
 );

@@ -5,7 +5,7 @@
  * versions held for given refs, in input order, and the listing of one source, paged.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChangeEvent, EventVersion } from '../../shared/events/envelope.js';
+import type { ChangeEvent, EventVersion, PartitionKeyValue } from '../../shared/events/envelope.js';
 import { coalesce } from '../../shared/targets/coalesce.js';
 import type { Target } from '../../shared/targets/target.js';
 import { makeEvent, seededRandom, shuffle, type EventSpec } from '../support/events.js';
@@ -40,6 +40,23 @@ export interface ContractOptions {
   anyIdCharacters: boolean;
   /** The store's listing may return a document twice (Redis SCAN while the keyspace is resized). */
   listingMayRepeat?: boolean;
+  /**
+   * The store names documents by id alone (a Redis key template without {partitionKey}, documented as correct only
+   * when ids are unique across partitions), so one id under several partition keys is one document by design.
+   */
+  idOnlyKeys?: boolean;
+  /**
+   * The local store tells partition keys apart by their text only (the local Cosmos DB: 17 and "17" collide, which
+   * the service keeps apart), so keys of one id that differ only in JSON type are left out there.
+   */
+  keysComparedAsText?: boolean;
+}
+
+/** Partition keys one id is written under, each a document of its own (see the naming case below). */
+function typedKeys(options: ContractOptions): PartitionKeyValue[] {
+  if (options.idOnlyKeys) return [];
+  if (options.keysComparedAsText) return [17, true, null, ['tenant', 2]];
+  return [17, '17', true, 'true', null, 'null', ['tenant', 2], ''];
 }
 
 let unique = 0;
@@ -178,6 +195,27 @@ export function runTargetContract(
         const state = await stateOf({ ...spec, lsn: 0 });
         expect(state?.document).toMatchObject({ text: id });
         if (index === 0) expect((state?.document?.['big'] as string).length).toBe(big.length);
+      }
+    });
+
+    // The bad-inputs catalogue (docs/bad-inputs.md, "Target naming"): what the lines above do not cover already.
+    it('keeps long and glob-like ids, and partition keys of every JSON type, each under its own name', async () => {
+      const typedId = key('typed');
+      const cases: { id: string; pk: PartitionKeyValue }[] = [
+        { id: `${key('long')}-${'x'.repeat(255)}`.slice(0, 255), pk: 'pk-long' },
+        { id: `${key('wide')}-${'東'.repeat(255)}`.slice(0, 255), pk: 'pk-wide' },
+        { id: `${key('glob')}*[x]{tag}:colon%20`, pk: 'pk-glob:*{t}' },
+        // One id under keys that differ only in JSON type: each must stay a document of its own.
+        ...typedKeys(options).map((pk) => ({
+          id: typedId,
+          pk,
+        })),
+      ];
+      for (const [index, { id, pk }] of cases.entries()) {
+        expect(await apply([makeEvent({ id, pk, lsn: 1, data: { index } })])).toMatchObject([{ status: 'applied' }]);
+      }
+      for (const [index, { id, pk }] of cases.entries()) {
+        expect(await stateOf({ id, pk, lsn: 0 })).toMatchObject({ version: { lsn: 1 }, document: { index } });
       }
     });
 

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { targetCommonFields } from '../../config/target-common.js';
 import { connectionNameSchema } from '../../config/connections.js';
+import { strictEntry } from '../../config/strict-entry.js';
 import { identifierProblem, MAX_TABLE_BYTES, RESERVED_COLUMNS } from './identifiers.js';
 
 /** Column types a projection may use; each name is SQL text, so only this fixed list ever reaches a statement. */
@@ -31,7 +32,7 @@ const checkedName = (field: string, maxBytes?: number) =>
     if (problem) ctx.addIssue({ code: 'custom', message: withoutField(problem) });
   });
 
-export const projectionColumnSchema = z.object({
+export const projectionColumnSchema = strictEntry({
   column: checkedName('column')
     .refine((name) => name === name.toLowerCase(), {
       message: 'use lower case so readers need not quote the name',

@@ -38,13 +38,35 @@ const webhookUrl = z.string().superRefine((text, ctx) => {
   }
 });
 
+/**
+ * An allow-list entry: a host name (`hooks.example.com`), an IP literal, or `*.` and a domain for its subdomains
+ * (`*.example.com` allows `a.example.com`, not `example.com` itself). Ports are not part of it: the scheme rule above
+ * already says what may be reached over plain http.
+ */
+const allowedHost = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(
+    /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$|^\[[0-9a-f:.]+\]$/,
+    'expected a host name such as "hooks.example.com", "*.example.com" for its subdomains, or an IP address',
+  );
+
+/** Whether `hostname` (as Node's URL parser gives it) is allowed by one of `allowed`. */
+export function isAllowedHost(hostname: string, allowed: readonly string[]): boolean {
+  const host = hostname.toLowerCase();
+  return allowed.some((entry) =>
+    entry.startsWith('*.') ? host.endsWith(entry.slice(1)) && host.length > entry.length - 1 : host === entry,
+  );
+}
+
 const settingName = z
   .string()
   .regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'expected a setting name made of letters, digits and underscores');
 
 const wholeNumber = (min: number, max: number) => z.number().int().min(min).max(max);
 
-export const webhookTargetSchema = z.object({
+const webhookTargetFields = z.object({
   ...targetCommonFields,
   type: z.literal('webhook'),
   url: webhookUrl.describe('Receiver URL; https, or http on 127.0.0.1 / ::1 / localhost only'),
@@ -74,6 +96,32 @@ export const webhookTargetSchema = z.object({
   queryPageSize: wholeNumber(1, 10_000)
     .default(500)
     .describe('Refs per versions query, and the most documents asked for per listing page'),
+  allowedHosts: z
+    .array(allowedHost)
+    .min(1)
+    .optional()
+    .describe(
+      'Hosts `url` and `versionsUrl` may point at ("hooks.example.com", "*.example.com", an IP); checked at ' +
+        'start-up, so a changed URL cannot send signed events to a host nobody approved. Without it any host is allowed',
+    ),
+});
+
+/** A URL's host outside `allowedHosts` is a start-up problem naming the host, on the field that holds the URL. */
+export const webhookTargetSchema = webhookTargetFields.superRefine((config, ctx) => {
+  if (!config.allowedHosts) return;
+  for (const field of ['url', 'versionsUrl'] as const) {
+    const text = config[field];
+    // An unparsable URL already has its own issue; zod runs this check anyway.
+    if (text === undefined || !URL.canParse(text)) continue;
+    const { hostname } = new URL(text);
+    if (!isAllowedHost(hostname, config.allowedHosts)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [field],
+        message: `host "${hostname}" is not in allowedHosts (${config.allowedHosts.join(', ')})`,
+      });
+    }
+  }
 });
 
 export type WebhookTargetConfig = z.infer<typeof webhookTargetSchema>;

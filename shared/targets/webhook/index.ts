@@ -12,6 +12,7 @@
  * `readVersions` and `listDocuments` throw a permanent `VERIFY_UNSUPPORTED` naming the setting.
  */
 import { ConfigError } from '../../errors.js';
+import { registerSecret } from '../../redact.js';
 import type { Env } from '../../config/connections.js';
 import type { ChangeEvent } from '../../events/envelope.js';
 import { sleep as realSleep } from '../../subscribe/backoff.js';
@@ -62,6 +63,8 @@ export class WebhookTarget implements Target {
 
   constructor(private readonly options: WebhookTargetOptions) {
     this.name = options.name;
+    // A receiver that echoes its request, or an error quoting one, must not put the HMAC secret in a log line.
+    registerSecret(options.secret);
     this.origin = new URL(options.url).origin;
     const { url, secret, timeoutMs, versionsUrl } = options;
     this.settings = { url, secret, timeoutMs, fetch: options.fetch ?? fetch, now: options.now ?? Date.now };
