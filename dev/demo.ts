@@ -5,7 +5,6 @@
  * exits 0, or exits 1 naming what did not converge.
  */
 import { TableClient } from '@azure/data-tables';
-import { BlobServiceClient } from '@azure/storage-blob';
 import { Command, InvalidArgumentError } from 'commander';
 import { createLocalAdministrationClient } from '../local-stack/servicebus/admin/index.js';
 import type { HostLogLine } from '../local-host/index.js';
@@ -15,10 +14,10 @@ import { readTargetStates } from '../shared/state/reader.js';
 import { percentile, waitForConvergence } from './convergence.js';
 import { runDemoOperations } from './demo-operations.js';
 import { runWorkload } from './demo-workload.js';
+import { targetsUnderTest } from './targets-under-test.js';
 import { startLocalPipeline, type LocalPipeline } from './pipeline.js';
-import { prepareSampleTargets, type SampleTargets } from './sample-targets.js';
-import { waitForAll, type TargetUnderTest } from './target-convergence.js';
-import { blobReader, cosmosReader, postgresReader, redisReader, webhookReader } from './target-readers.js';
+import { prepareSampleTargets } from './sample-targets.js';
+import { waitForAll } from './target-convergence.js';
 import { messageOf } from '../shared/errors.js';
 
 function positiveInteger(value: string): number {
@@ -29,28 +28,6 @@ function positiveInteger(value: string): number {
 }
 
 const log = (message: string) => console.error(`[demo] ${message}`);
-
-function targetsUnderTest(pipeline: LocalPipeline, extra: SampleTargets): TargetUnderTest[] {
-  const blobs = BlobServiceClient.fromConnectionString(pipeline.stack.settings.STORAGE_CONNECTION_STRING);
-  const list: TargetUnderTest[] = [
-    {
-      name: 'orders-copy',
-      subscription: 'cosmos-target',
-      read: cosmosReader(pipeline.cosmos.database('shop').container('orders-copy')),
-    },
-    {
-      name: 'orders-blob',
-      subscription: 'blob-target',
-      read: blobReader(blobs.getContainerClient(extra.blobContainer)),
-    },
-    { name: 'orders-webhook', subscription: 'webhook-target', read: webhookReader(extra.webhook) },
-  ];
-  if (extra.postgresSchema)
-    list.push({ name: 'orders-pg', subscription: 'postgres-target', read: postgresReader(extra.postgresSchema) });
-  if (extra.redisPrefix)
-    list.push({ name: 'orders-redis', subscription: 'redis-target', read: redisReader(extra.redisPrefix) });
-  return list;
-}
 
 async function main(): Promise<number> {
   const options = new Command('demo')

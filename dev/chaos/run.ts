@@ -11,9 +11,9 @@ import { createLocalAdministrationClient } from '../../local-stack/servicebus/ad
 import type { HostLogLine } from '../../local-host/index.js';
 import { messageOf } from '../../shared/errors.js';
 import { startLocalPipeline, type LocalPipeline } from '../pipeline.js';
-import { prepareSampleTargets, type SampleTargets } from '../sample-targets.js';
-import { waitForAll, type TargetUnderTest } from '../target-convergence.js';
-import { blobReader, cosmosReader, postgresReader, redisReader, webhookReader } from '../target-readers.js';
+import { prepareSampleTargets } from '../sample-targets.js';
+import { waitForAll } from '../target-convergence.js';
+import { targetsUnderTest } from '../targets-under-test.js';
 import { restoreAll, runFaults, type FaultDeps } from './faults.js';
 import { seededRandom } from './random.js';
 import { failures, renderReport, type ChaosReport } from './report.js';
@@ -55,28 +55,6 @@ function throughRelay(text: string, upstreamPort: number, relay: CuttableRelay):
 function portOf(text: string, fallback: number): number {
   const match = /:\/\/[^/;:]*:(\d+)/.exec(text);
   return match ? Number(match[1]) : fallback;
-}
-
-function targetsUnderTest(pipeline: LocalPipeline, extra: SampleTargets): TargetUnderTest[] {
-  const blobs = BlobServiceClient.fromConnectionString(pipeline.stack.settings.STORAGE_CONNECTION_STRING);
-  const list: TargetUnderTest[] = [
-    {
-      name: 'orders-copy',
-      subscription: 'cosmos-target',
-      read: cosmosReader(pipeline.cosmos.database('shop').container('orders-copy')),
-    },
-    {
-      name: 'orders-blob',
-      subscription: 'blob-target',
-      read: blobReader(blobs.getContainerClient(extra.blobContainer)),
-    },
-    { name: 'orders-webhook', subscription: 'webhook-target', read: webhookReader(extra.webhook) },
-  ];
-  if (extra.postgresSchema)
-    list.push({ name: 'orders-pg', subscription: 'postgres-target', read: postgresReader(extra.postgresSchema) });
-  if (extra.redisPrefix)
-    list.push({ name: 'orders-redis', subscription: 'redis-target', read: redisReader(extra.redisPrefix) });
-  return list;
 }
 
 async function main(): Promise<number> {
