@@ -12,6 +12,11 @@ export interface ExpectedDocument {
   deleted: boolean;
   /** When the write that produced the final state returned (ms since epoch). */
   finalWriteAt: number;
+  /**
+   * The source no longer holds the document at all (a hard delete): a target may hold a tombstone or nothing, and
+   * holds the final state either way.
+   */
+  hardDeleted?: boolean;
 }
 
 export interface WorkloadResult {

@@ -1,4 +1,9 @@
-/** A small seeded PRNG (mulberry32): the same seed replays the same workload and the same fault schedule. */
+/**
+ * Seeded PRNGs (mulberry32). A run draws from several named streams, one per writer and one for the fault schedule,
+ * each derived from the seed and its name: what one writer draws never shifts what another writer or the fault
+ * schedule draws, so a seed replays every writer's sequence of writes and the same fault schedule even though the
+ * writers interleave differently from run to run.
+ */
 export interface Random {
   /** A float in [0, 1). */
   next(): number;
@@ -21,6 +26,13 @@ export function seededRandom(seed: number): Random {
     int: (min, max) => min + Math.floor(next() * (max - min + 1)),
     pick: (items) => items[Math.floor(next() * items.length)] as never,
   };
+}
+
+/** The stream `name` of a run seeded with `seed` (FNV-1a of the name mixed into the seed). */
+export function streamOf(seed: number, name: string): Random {
+  let hash = 0x811c9dc5;
+  for (const char of name) hash = Math.imul(hash ^ char.charCodeAt(0), 0x01000193) >>> 0;
+  return seededRandom((seed ^ hash) >>> 0);
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

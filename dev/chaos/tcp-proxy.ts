@@ -1,6 +1,7 @@
 /**
  * A loopback TCP relay the chaos run puts between the app and a server (Service Bus, PostgreSQL, Redis). `cut()`
- * resets every open connection and refuses new ones until `restore()`, so the app sees the server vanish for a while.
+ * resets every open connection and refuses new ones until `restore()`, so the app sees the server vanish for a while;
+ * `slow(ms)` holds every chunk that long in each direction, in order, so the server answers slowly but surely.
  */
 import { createConnection, createServer, type AddressInfo, type Socket } from 'node:net';
 
@@ -8,12 +9,41 @@ export interface CuttableRelay {
   readonly port: number;
   readonly isCut: boolean;
   cut(): void;
+  /** Every chunk waits `latencyMs` before it is passed on (0: none). */
+  slow(latencyMs: number): void;
+  /** Open and fast again. */
   restore(): void;
   close(): Promise<void>;
 }
 
+/** Passes chunks from `from` to `to`, each one `latency()` ms after it arrived, never out of order. */
+function forward(from: Socket, to: Socket, latency: () => number): void {
+  const queue: { chunk: Buffer; dueAt: number }[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const pump = (): void => {
+    timer = undefined;
+    const now = Date.now();
+    while (queue.length > 0 && (queue[0] as { dueAt: number }).dueAt <= now) {
+      if (!to.destroyed) to.write((queue.shift() as { chunk: Buffer }).chunk);
+      else queue.length = 0;
+    }
+    if (queue.length > 0) timer = setTimeout(pump, (queue[0] as { dueAt: number }).dueAt - now);
+  };
+  from.on('data', (chunk: Buffer) => {
+    const delay = latency();
+    if (delay <= 0 && queue.length === 0) {
+      to.write(chunk);
+      return;
+    }
+    queue.push({ chunk, dueAt: Date.now() + delay });
+    timer ??= setTimeout(pump, delay);
+  });
+  from.once('close', () => clearTimeout(timer));
+}
+
 export async function startRelay(upstreamPort: number, upstreamHost = '127.0.0.1'): Promise<CuttableRelay> {
   let isCut = false;
+  let latencyMs = 0;
   const open = new Set<Socket>();
   const track = (socket: Socket) => {
     open.add(socket);
@@ -33,8 +63,8 @@ export async function startRelay(upstreamPort: number, upstreamHost = '127.0.0.1
     };
     inbound.on('error', teardown).on('close', teardown);
     outbound.on('error', teardown).on('close', teardown);
-    inbound.pipe(outbound);
-    outbound.pipe(inbound);
+    forward(inbound, outbound, () => latencyMs);
+    forward(outbound, inbound, () => latencyMs);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const resetAll = () => {
@@ -49,8 +79,12 @@ export async function startRelay(upstreamPort: number, upstreamHost = '127.0.0.1
       isCut = true;
       resetAll();
     },
+    slow(ms) {
+      latencyMs = ms;
+    },
     restore() {
       isCut = false;
+      latencyMs = 0;
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -6,6 +6,7 @@ import type { Container } from '@azure/cosmos';
 import type { ContainerClient } from '@azure/storage-blob';
 import type { ExpectedDocument } from '../demo-workload.js';
 import type { HeldState, TargetReader } from '../target-readers.js';
+import type { KeyState } from './workload.js';
 
 export interface TargetVerdict {
   target: string;
@@ -35,20 +36,42 @@ interface SourceRow {
   deleted?: boolean;
 }
 
-/** The source's current state of the chaos keys, as the targets must end up holding it. */
-export async function readSource(source: Container): Promise<ExpectedDocument[]> {
+/**
+ * The source's current state of the chaos keys, as the targets must end up holding it: every document the source
+ * holds, plus the keys the workload deleted that it no longer holds (hard deletes and expired soft deletes: a
+ * tombstone or nothing is right for those). In AllVersionsAndDeletes mode the soft-delete marker is data, not a
+ * delete: a marked document still in the source is expected live.
+ */
+export async function readSource(
+  source: Container,
+  written: ReadonlyMap<string, KeyState>,
+  mode: 'LatestVersion' | 'AllVersionsAndDeletes',
+): Promise<ExpectedDocument[]> {
   const { resources } = await source.items
     .query<SourceRow>('SELECT c.id, c.customerId, c.revision, c._deleted AS deleted FROM c')
     .fetchAll();
-  return resources
+  const expected: ExpectedDocument[] = resources
     .filter((row) => row.id.startsWith('chaos-') && typeof row.customerId === 'string')
     .map((row) => ({
       id: row.id,
       customerId: row.customerId as string,
       revision: row.revision ?? 0,
-      deleted: row.deleted === true,
+      deleted: mode === 'LatestVersion' && row.deleted === true,
       finalWriteAt: 0,
     }));
+  const held = new Set(expected.map((doc) => doc.id));
+  for (const key of written.values()) {
+    if (key.deleted && !held.has(key.id))
+      expected.push({
+        id: key.id,
+        customerId: key.customerId,
+        revision: key.revision,
+        deleted: true,
+        hardDeleted: true,
+        finalWriteAt: 0,
+      });
+  }
+  return expected;
 }
 
 const show = (state: HeldState | undefined) =>
@@ -59,7 +82,7 @@ export async function judgeTarget(
   read: TargetReader,
   expected: readonly ExpectedDocument[],
 ): Promise<TargetVerdict> {
-  const held = await read(expected);
+  const held = await read(expected, { everything: true });
   const verdict: TargetVerdict = { target: name, missing: 0, stale: 0, resurrected: 0, extra: 0, examples: [] };
   const note = (kind: keyof Omit<TargetVerdict, 'target' | 'examples'>, text: string) => {
     verdict[kind] += 1;
@@ -68,9 +91,10 @@ export async function judgeTarget(
   const known = new Set(expected.map((doc) => doc.id));
   for (const doc of expected) {
     const state = held.get(doc.id);
-    const text = `${doc.id} (pk ${doc.customerId}): source ${doc.deleted ? 'deleted' : 'live'} revision ${doc.revision} / target ${show(state)}`;
-    if (state === undefined) note('missing', text);
-    else if (doc.deleted && !state.deleted) note('resurrected', text);
+    const text = `${doc.id} (pk ${doc.customerId}): source ${doc.hardDeleted ? 'hard-deleted' : doc.deleted ? 'deleted' : 'live'} revision ${doc.revision} / target ${show(state)}`;
+    if (state === undefined) {
+      if (!doc.hardDeleted) note('missing', text);
+    } else if (doc.deleted && !state.deleted) note('resurrected', text);
     else if (!doc.deleted && (state.deleted || state.revision !== doc.revision)) note('stale', text);
     // A tombstone that kept its revision must be the last delete's, not an earlier one's.
     else if (doc.deleted && typeof state.revision === 'number' && state.revision < doc.revision) note('stale', text);

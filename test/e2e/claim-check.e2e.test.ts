@@ -27,27 +27,11 @@ import { claimSweeper } from '../../shared/functions/metrics.js';
 import { createLogger } from '../../shared/logging.js';
 import { latestBlobName } from '../../shared/targets/blob/naming.js';
 import { priceHistory } from '../fixtures/custom-subscriber/price-history-store.js';
-import { requireService } from '../support/require-service.js';
+import { requireSamplePostgres, requireSampleRedis } from '../support/sample-services.js';
 import { configWithSubscription, eventually } from './support.js';
 
-const postgres = await requireService(`PostgreSQL at ${new URL(DEMO_POSTGRES_URL).host}`, async () => {
-  const client = new pg.Client({ connectionString: DEMO_POSTGRES_URL, connectionTimeoutMillis: 2_000 });
-  try {
-    await client.connect();
-    await client.query('select 1');
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-});
-const redis = await requireService(`Redis at ${new URL(DEMO_REDIS_URL).host}`, async () => {
-  const client = new Redis(DEMO_REDIS_URL, { lazyConnect: true, connectTimeout: 2_000, maxRetriesPerRequest: 0 });
-  try {
-    await client.connect();
-    await client.ping();
-  } finally {
-    client.disconnect();
-  }
-});
+const postgres = await requireSamplePostgres();
+const redis = await requireSampleRedis();
 
 const example = fileURLToPath(new URL('../fixtures/custom-subscriber/price-history.ts', import.meta.url));
 const appFiles = readdirSync(FUNCTIONS_DIR)
