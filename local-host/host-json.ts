@@ -18,6 +18,12 @@ export interface HostSettings {
     sessionIdleTimeoutMs: number;
     /** `clientRetryOptions.tryTimeout`: how long one operation (a receive without a wait of its own) may take. */
     tryTimeoutMs: number;
+    /**
+     * The rest of `clientRetryOptions`, which the host hands to its Service Bus client: how failed operations and
+     * lost connections are retried. A link that drops is re-opened after `delayMs` (Exponential: growing up to
+     * `maxDelayMs`), so these decide how soon a trigger receives again after an outage.
+     */
+    clientRetry: { mode: 'Exponential' | 'Fixed'; delayMs: number; maxDelayMs: number; maxRetries: number };
     autoCompleteMessages: boolean;
     maxAutoLockRenewalDurationMs: number;
   };
@@ -25,6 +31,14 @@ export interface HostSettings {
 
 /** The Service Bus SDK's default operation timeout (`ServiceBusRetryOptions.TryTimeout`), a minute. */
 const TRY_TIMEOUT_DEFAULT_MS = 60_000;
+
+/**
+ * `ServiceBusRetryOptions` defaults of Azure.Messaging.ServiceBus (azure-sdk-for-net,
+ * `sdk/servicebus/Azure.Messaging.ServiceBus/src/Primitives/ServiceBusRetryOptions.cs`), which the extension uses when
+ * host.json does not set `clientRetryOptions`. The JavaScript SDK's own defaults differ (Fixed, 30 s between tries),
+ * and would make a local trigger wait half a minute to reconnect where Azure waits under a second.
+ */
+const CLIENT_RETRY_DEFAULTS = { mode: 'Exponential', delayMs: 800, maxDelayMs: 60_000, maxRetries: 3 } as const;
 
 /** The Service Bus extension's default `maxBatchWaitTime`. */
 const MAX_BATCH_WAIT_DEFAULT_MS = 30_000;
@@ -81,6 +95,34 @@ export function readHostSettings(hostJson: unknown): HostSettings {
     what('clientRetryOptions.tryTimeout'),
     TRY_TIMEOUT_DEFAULT_MS,
   );
+  const mode = setting(clientRetryOptions, 'mode') ?? CLIENT_RETRY_DEFAULTS.mode;
+  const modeName =
+    typeof mode === 'string'
+      ? ['Exponential', 'Fixed'].find((name) => name.toLowerCase() === mode.toLowerCase())
+      : undefined;
+  if (modeName === undefined) {
+    throw new Error(`${what('clientRetryOptions.mode')} must be "Exponential" or "Fixed", got ${JSON.stringify(mode)}`);
+  }
+  const maxRetries = setting(clientRetryOptions, 'maxRetries') ?? CLIENT_RETRY_DEFAULTS.maxRetries;
+  if (typeof maxRetries !== 'number' || !Number.isInteger(maxRetries) || maxRetries < 0) {
+    throw new Error(
+      `${what('clientRetryOptions.maxRetries')} must be a whole number >= 0, got ${JSON.stringify(maxRetries)}`,
+    );
+  }
+  const clientRetry = {
+    mode: modeName as 'Exponential' | 'Fixed',
+    delayMs: requireDurationMs(
+      setting(clientRetryOptions, 'delay'),
+      what('clientRetryOptions.delay'),
+      CLIENT_RETRY_DEFAULTS.delayMs,
+    ),
+    maxDelayMs: requireDurationMs(
+      setting(clientRetryOptions, 'maxDelay'),
+      what('clientRetryOptions.maxDelay'),
+      CLIENT_RETRY_DEFAULTS.maxDelayMs,
+    ),
+    maxRetries,
+  };
   return {
     http: { routePrefix: (routePrefix ?? 'api').replace(/^\/+|\/+$/g, '') },
     serviceBus: {
@@ -96,6 +138,7 @@ export function readHostSettings(hostJson: unknown): HostSettings {
         tryTimeoutMs,
       ),
       tryTimeoutMs,
+      clientRetry,
       autoCompleteMessages: autoComplete ?? true,
       maxAutoLockRenewalDurationMs: requireDurationMs(
         setting(serviceBus, 'maxAutoLockRenewalDuration'),

@@ -3,7 +3,8 @@
  * `@azure/service-bus` receivers. Function-level retry policies do not apply to Service Bus (as in Azure): a failed
  * invocation abandons its messages and the entity redelivers them until MaxDeliveryCount dead-letters them.
  */
-import { ServiceBusClient } from '@azure/service-bus';
+import { RetryMode, ServiceBusClient, type ServiceBusClientOptions } from '@azure/service-bus';
+import type { HostSettings } from '../host-json.js';
 import { triggerOf } from '../trigger-binding.js';
 import { Lifecycle } from '../lifecycle.js';
 import { connectionString } from '../settings.js';
@@ -21,6 +22,20 @@ import { runSessionWorker } from './session-loop.js';
  */
 const SESSION_ACCEPT_TIMEOUT_MS = 3000;
 
+/** The trigger's client options: host.json's `clientRetryOptions`, with the session accept's own timeout. */
+export function serviceBusClientOptions(host: HostSettings, sessions: boolean): ServiceBusClientOptions {
+  const retry = host.serviceBus.clientRetry;
+  return {
+    retryOptions: {
+      mode: retry.mode === 'Exponential' ? RetryMode.Exponential : RetryMode.Fixed,
+      retryDelayInMs: retry.delayMs,
+      maxRetryDelayInMs: retry.maxDelayMs,
+      maxRetries: retry.maxRetries,
+      timeoutInMs: sessions ? SESSION_ACCEPT_TIMEOUT_MS : host.serviceBus.tryTimeoutMs,
+    },
+  };
+}
+
 export async function startServiceBusTrigger(context: TriggerContext): Promise<RunningTrigger> {
   const what = `function "${context.registration.name}"`;
   const options = parseServiceBusTriggerOptions(
@@ -37,11 +52,9 @@ export async function startServiceBusTrigger(context: TriggerContext): Promise<R
     });
   }
   const connection = connectionString(context.env, options.connection, 'fullyQualifiedNamespace', what);
-  // One client (one AMQP connection) for the trigger, shared by its session workers as the Functions host does.
-  const client = new ServiceBusClient(
-    connection,
-    options.sessions ? { retryOptions: { timeoutInMs: SESSION_ACCEPT_TIMEOUT_MS } } : undefined,
-  );
+  // One client (one AMQP connection) for the trigger, shared by its session workers as the Functions host does, with
+  // host.json's clientRetryOptions as the extension passes them (ServiceBusOptions.ClientRetryOptions).
+  const client = new ServiceBusClient(connection, serviceBusClientOptions(context.host, options.sessions));
   const lifecycle = new Lifecycle();
   const deps: LoopDeps = {
     registration: context.registration,
