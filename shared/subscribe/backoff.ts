@@ -9,9 +9,35 @@ export interface BackoffPolicy {
   attempts: number;
   initialDelayMs: number;
   maxDelayMs: number;
+  /** No retry starts later than this after the first try began (a wait that would end past it is not begun). */
+  maxElapsedMs?: number;
 }
 
 export const DEFAULT_BACKOFF: BackoffPolicy = { attempts: 4, initialDelayMs: 250, maxDelayMs: 5_000 };
+
+/**
+ * The longest a batch retries its target within one delivery. Batch functions get no lock renewal (docs/local-host.md,
+ * "Subscriber binding"), so this stays well inside the subscriptions' one-minute LockDuration (infra and the local
+ * broker config), leaving time for the apply that finally succeeds.
+ */
+export const MAX_DELIVERY_RETRY_MS = 40_000;
+
+/**
+ * How long a batch retries an unavailable target, growing with its delivery count: about a second on the first
+ * delivery (a blip, or another instance may do better), doubling with each redelivery up to MAX_DELIVERY_RETRY_MS.
+ * With MaxDeliveryCount 10 that rides out about three and a half minutes of target outage before Service Bus
+ * dead-letters the batch; with fixed short retries, every delivery failed within seconds and an outage of under a
+ * minute dead-lettered events (the chaos storm showed it).
+ */
+export function deliveryBackoff(deliveryCount: number): BackoffPolicy {
+  const delivery = Number.isInteger(deliveryCount) && deliveryCount >= 1 ? deliveryCount : 1;
+  return {
+    attempts: Number.MAX_SAFE_INTEGER,
+    initialDelayMs: DEFAULT_BACKOFF.initialDelayMs,
+    maxDelayMs: DEFAULT_BACKOFF.maxDelayMs,
+    maxElapsedMs: Math.min(MAX_DELIVERY_RETRY_MS, 1_000 * 2 ** Math.min(delivery - 1, 16)),
+  };
+}
 
 export function backoffDelayMs(policy: BackoffPolicy, retryIndex: number, random: () => number = Math.random): number {
   const ceiling = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** retryIndex);
@@ -21,7 +47,7 @@ export function backoffDelayMs(policy: BackoffPolicy, retryIndex: number, random
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Runs `work` until it succeeds, a non-retryable error is thrown, or the attempts are used up; the last error is
+ * Runs `work` until it succeeds, a non-retryable error is thrown, or the attempts or the time are used up; the last error is
  * rethrown unchanged so its code and retryable flag reach the caller. When `signal` is aborted (the app shuts down)
  * no further attempt starts and a wait ends at once, rejecting with the signal's reason (a ShutdownError).
  */
@@ -32,7 +58,9 @@ export async function withRetries<T>(
   wait: (ms: number) => Promise<void> = sleep,
   onRetry: (error: unknown, attempt: number, delayMs: number) => void = () => {},
   signal?: AbortSignal,
+  now: () => number = Date.now,
 ): Promise<T> {
+  const startedAt = now();
   for (let attempt = 1; ; attempt += 1) {
     throwIfShuttingDown(signal);
     try {
@@ -40,6 +68,7 @@ export async function withRetries<T>(
     } catch (error) {
       if (attempt >= policy.attempts || !isRetryable(error) || signal?.aborted) throw error;
       const delayMs = backoffDelayMs(policy, attempt - 1);
+      if (policy.maxElapsedMs !== undefined && now() - startedAt + delayMs > policy.maxElapsedMs) throw error;
       onRetry(error, attempt, delayMs);
       await waitUnlessAborted(wait, delayMs, signal);
     }

@@ -18,7 +18,7 @@ import { eventFieldsOf, type PoisonRecord } from '../poison/record.js';
 import type { PoisonStore } from '../poison/store.js';
 import { coalesce } from '../targets/coalesce.js';
 import type { ApplyOptions, ApplyOutcome, Target } from '../targets/target.js';
-import { DEFAULT_BACKOFF, sleep, withRetries, type BackoffPolicy } from './backoff.js';
+import { deliveryBackoff, sleep, withRetries, type BackoffPolicy } from './backoff.js';
 import { countError, emptySummary, noteApplied, type BatchRecorder, type BatchSummary } from './batch-summary.js';
 import type { Delivery } from './delivery.js';
 import { parseDeliveries } from './resolve-claims.js';
@@ -107,7 +107,7 @@ export async function processBatch(deps: SubscriberDeps, deliveries: readonly De
   let outcomes: Map<string, ApplyOutcome>;
   try {
     outcomes = await withRetries(
-      deps.backoff ?? DEFAULT_BACKOFF,
+      deps.backoff ?? deliveryBackoff(Math.max(1, ...deliveries.map((delivery) => delivery.deliveryCount ?? 1))),
       async () => {
         await ensureOpen(deps.target);
         const results = latest.length > 0 ? await deps.target.applyBatch(latest, deps.signal, options) : [];
