@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- <suite>...]`: runs benchmark suites and prints ratios against baselines measured in the same run
  * (never absolute thresholds: these machines are shared and noisy). Suites: stack, publish, pipeline, lag, metrics,
- * targets; default all.
+ * targets, partitions; default all.
  */
 import { benchChangeFeed } from './change-feed.js';
 import { benchPipeline } from './pipeline.js';
@@ -33,6 +33,10 @@ const suites: Record<string, () => Promise<void>> = {
     await benchRedis();
     const { benchBlobWebhookTargets } = await import('./targets-blob-webhook.js');
     await benchBlobWebhookTargets();
+  },
+  partitions: async () => {
+    const { benchPartitions } = await import('./partitions.js');
+    await benchPartitions();
   },
 };
 

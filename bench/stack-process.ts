@@ -39,9 +39,15 @@ function toSettings(printed: Record<string, string>): LocalStackSettings {
   >;
 }
 
-export async function startStackProcess(cwd = process.cwd(), serviceBusConfigFile?: string): Promise<StackProcess> {
+/** `extraArgs` go to `local-stack/cli.ts` as they are (e.g. `--cosmos-partitions 8`). */
+export async function startStackProcess(
+  cwd = process.cwd(),
+  serviceBusConfigFile?: string,
+  extraArgs: readonly string[] = [],
+): Promise<StackProcess> {
   const configArgs = serviceBusConfigFile === undefined ? [] : ['--servicebus-config', serviceBusConfigFile];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local-stack/cli.ts', ...FREE_PORTS, ...configArgs], {
+  const args = ['--import', 'tsx', 'local-stack/cli.ts', ...FREE_PORTS, ...configArgs, ...extraArgs];
+  const child = spawn(process.execPath, args, {
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -5,6 +5,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { MAX_PHYSICAL_PARTITIONS } from './cosmos/partition-layout.js';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from './stack.js';
 
 /** Well-known ports: the Cosmos DB emulator's 8081, Azurite's 10000-10002; 5673 because RabbitMQ holds AMQP's 5672. */
@@ -23,6 +24,15 @@ function parsePort(value: string): number {
     throw new InvalidArgumentError(`expected a whole number from 0 to 65535 (0 picks a free port), got "${value}"`);
   }
   return port;
+}
+
+/** Commander prefixes the message with the flag, so the error names `--cosmos-partitions`. */
+export function parsePartitionCount(value: string): number {
+  const count = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(count) || count < 1 || count > MAX_PHYSICAL_PARTITIONS) {
+    throw new InvalidArgumentError(`expected a whole number from 1 to ${MAX_PHYSICAL_PARTITIONS}, got "${value}"`);
+  }
+  return count;
 }
 
 function parseConfigFile(value: string): string {
@@ -60,7 +70,13 @@ export function buildStackCommand(): Command {
       "entities file in the official emulator's Config.json format",
       parseConfigFile,
     )
-    .option('--storage-location <dir>', 'folder for Azurite data (default: in memory)');
+    .option('--storage-location <dir>', 'folder for Azurite data (default: in memory)')
+    .option(
+      '--cosmos-partitions <count>',
+      `partition key ranges of each new Cosmos DB container (1 to ${MAX_PHYSICAL_PARTITIONS})`,
+      parsePartitionCount,
+      1,
+    );
 }
 
 interface StackCommandOptions {
@@ -73,6 +89,7 @@ interface StackCommandOptions {
   tablePort: number;
   servicebusConfig?: string;
   storageLocation?: string;
+  cosmosPartitions: number;
 }
 
 export function toStackOptions(options: StackCommandOptions): LocalStackOptions {
@@ -84,6 +101,7 @@ export function toStackOptions(options: StackCommandOptions): LocalStackOptions 
     blobPort: options.blobPort,
     queuePort: options.queuePort,
     tablePort: options.tablePort,
+    cosmosPhysicalPartitions: options.cosmosPartitions,
     ...(options.servicebusConfig !== undefined ? { serviceBusConfig: options.servicebusConfig } : {}),
     ...(options.storageLocation !== undefined ? { storageLocation: resolve(options.storageLocation) } : {}),
   };
@@ -109,7 +127,9 @@ async function main(argv: string[]): Promise<void> {
   const command = buildStackCommand();
   command.parse(argv);
   const options = command.opts<StackCommandOptions>();
-  console.error('starting local Cosmos DB, Service Bus broker and Azurite...');
+  const ranges =
+    options.cosmosPartitions > 1 ? ` (${options.cosmosPartitions} partition key ranges per container)` : '';
+  console.error(`starting local Cosmos DB${ranges}, Service Bus broker and Azurite...`);
   let stack: LocalStack;
   try {
     stack = await startLocalStack(toStackOptions(options));

@@ -4,7 +4,7 @@
  * `npm run stack` launcher uses it on fixed, well-known ports.
  */
 import { startAzurite, type LocalAzurite } from './azurite.js';
-import { startLocalCosmos, type LocalCosmos } from './cosmos/index.js';
+import { startLocalCosmos, type LocalCosmos, type PhysicalPartitionsOption } from './cosmos/index.js';
 import { startAdminEndpoint, type AdminEndpoint } from './servicebus/admin/index.js';
 import { startServiceBusBroker, type LocalServiceBus } from './servicebus/index.js';
 
@@ -24,6 +24,11 @@ export interface LocalStackOptions {
   storageLocation?: string;
   /** Messages larger than this are refused by the broker, as by Service Bus Standard (256 KB). */
   maxMessageSizeBytes?: number;
+  /**
+   * Partition key ranges of each new Cosmos DB container (1 to 1024, or a function of the database and container ids);
+   * default 1. See "Cosmos DB with several partition key ranges" in docs/local-stack.md.
+   */
+  cosmosPhysicalPartitions?: PhysicalPartitionsOption;
 }
 
 /** The settings the stack serves, named as the launcher prints them. */
@@ -58,7 +63,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   // allSettled, not all: when one part fails the others must finish starting before they can be stopped again,
   // otherwise a port would stay bound by a part nobody holds any more.
   const [cosmos, serviceBus, azurite] = await Promise.allSettled([
-    startLocalCosmos({ host, port: options.cosmosPort ?? 0 }),
+    startLocalCosmos({
+      host,
+      port: options.cosmosPort ?? 0,
+      ...(options.cosmosPhysicalPartitions !== undefined
+        ? { physicalPartitions: options.cosmosPhysicalPartitions }
+        : {}),
+    }),
     startServiceBusBroker({
       host,
       port: options.serviceBusPort ?? 0,

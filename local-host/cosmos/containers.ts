@@ -103,3 +103,27 @@ export async function partitionRanges(monitored: Container): Promise<RangeInfo[]
     return { id: String(range.id), min: range.minInclusive, max: range.maxExclusive, feedRange };
   });
 }
+
+/**
+ * The monitored container's ranges as last read. A lookup that misses reads them again (a split since), and the split
+ * handling always reads them fresh, as the processor force-refreshes its range cache for a gone lease.
+ */
+export class PartitionRangeCache {
+  #ranges: RangeInfo[];
+
+  constructor(
+    private readonly monitored: Container,
+    initial: RangeInfo[],
+  ) {
+    this.#ranges = initial;
+  }
+
+  async refresh(): Promise<RangeInfo[]> {
+    this.#ranges = await partitionRanges(this.monitored);
+    return this.#ranges;
+  }
+
+  async find(matches: (range: RangeInfo) => boolean): Promise<RangeInfo | undefined> {
+    return this.#ranges.find(matches) ?? (await this.refresh()).find(matches);
+  }
+}

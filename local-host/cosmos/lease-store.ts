@@ -2,23 +2,31 @@
  * Lease documents in the lease container, read and written the way the Change Feed Processor does: the store is
  * initialised once under a `.lock` document (leases for every partition key range, then the `.info` marker), and
  * every later write is a replace conditional on the lease's `_etag`. A precondition failure means someone else wrote
- * the lease: if they took it over, the lease is lost and its processing must stop.
+ * the lease: if they took it over, the lease is lost and its processing must stop. Splits add child leases (created
+ * if absent) and delete the parent.
  */
 import { StatusCodes, type Container, type ItemDefinition } from '@azure/cosmos';
 import { sleep } from '../lifecycle.js';
 import type { HostLogger } from '../log.js';
-import { LEASE_MODES, leaseWrittenAt, newLease, type LeaseDocument } from '../../shared/leases/lease-documents.js';
+import { LEASE_MODES, newLease, type LeaseDocument } from '../../shared/leases/lease-documents.js';
 import type { ChangeFeedModeName } from './options.js';
 
 export class LeaseLostError extends Error {
-  constructor(lease: LeaseDocument, owner: string | null) {
-    super(`lease ${lease.LeaseToken} was taken over by ${owner === null ? 'nobody (released)' : `owner "${owner}"`}`);
+  /** `owner` undefined: the lease document is gone (deleted after a split). */
+  constructor(lease: LeaseDocument, owner: string | null | undefined) {
+    super(
+      owner === undefined
+        ? `lease ${lease.LeaseToken} no longer exists`
+        : `lease ${lease.LeaseToken} was taken over by ${owner === null ? 'nobody (released)' : `owner "${owner}"`}`,
+    );
     this.name = 'LeaseLostError';
   }
 }
 
 /** How long the initialisation lock lives if its holder dies (the processor's default lock time). */
 const LOCK_TTL_SECONDS = 30;
+/** How often a conflicting lease write is retried on a fresh copy (`DocumentServiceLeaseUpdaterCosmos`). */
+const CONFLICT_RETRIES = 5;
 /** Azure waits 15 s before looking again for another instance's initialisation; locally that is needlessly slow. */
 const INITIALIZATION_POLL_MS = 500;
 
@@ -80,18 +88,47 @@ export class LeaseStore {
     return resources;
   }
 
-  isFree(lease: LeaseDocument, expirationMs: number, now = Date.now()): boolean {
-    return !lease.Owner || lease.Owner === this.owner || now - leaseWrittenAt(lease) > expirationMs;
+  /**
+   * Takes a lease the balancer chose: free, expired, or (stealing) held by another live owner. Conditional on the
+   * listed `_etag`; when that fails the lease is read again and taken only if its owner is still the one the balancer
+   * saw (its renewals change the etag, not the owner), as `DocumentServiceLeaseManagerCosmos.AcquireAsync` does.
+   * Undefined when another instance got there first or the lease is gone.
+   */
+  async acquire(lease: LeaseDocument): Promise<LeaseDocument | undefined> {
+    const listedOwner = lease.Owner ?? null;
+    let current = lease;
+    for (let attempt = 0; attempt <= CONFLICT_RETRIES; attempt += 1) {
+      try {
+        return await this.replace({ ...current, Owner: this.owner, timestamp: new Date().toISOString() }, current);
+      } catch (error) {
+        if (statusOf(error) === StatusCodes.NotFound) return undefined;
+        if (statusOf(error) !== StatusCodes.PreconditionFailed) throw error;
+      }
+      const { resource } = await this.container.item(lease.id, lease.id).read<LeaseDocument>();
+      if (!resource || (resource.Owner ?? null) !== listedOwner) return undefined;
+      current = resource;
+    }
+    return undefined;
   }
 
-  /** Takes a free or expired lease; undefined when another instance holds it or got there first. */
-  async acquire(lease: LeaseDocument, expirationMs: number): Promise<LeaseDocument | undefined> {
-    if (!this.isFree(lease, expirationMs)) return undefined;
+  /** Creates a lease (a split's child); undefined when it exists already (another instance handled the split). */
+  async create(lease: LeaseDocument): Promise<LeaseDocument | undefined> {
     try {
-      return await this.replace({ ...lease, Owner: this.owner, timestamp: new Date().toISOString() }, lease);
+      const { resource } = await this.container.items.create<LeaseDocument>(lease);
+      if (!resource) throw new Error(`lease ${lease.id}: create returned no document`);
+      return resource;
     } catch (error) {
-      if (statusOf(error) === StatusCodes.PreconditionFailed) return undefined;
+      if (statusOf(error) === StatusCodes.Conflict) return undefined;
       throw error;
+    }
+  }
+
+  /** Deletes a lease (a split's parent); one already deleted is fine, as the processor's `TryDeleteItemAsync`. */
+  async delete(lease: LeaseDocument): Promise<void> {
+    try {
+      await this.container.item(lease.id, lease.id).delete();
+    } catch (error) {
+      if (statusOf(error) !== StatusCodes.NotFound) throw error;
     }
   }
 
@@ -124,10 +161,13 @@ export class LeaseStore {
       try {
         return await this.replace(change(current), current);
       } catch (error) {
+        // Deleted (a split's parent, removed by whoever handled the split): lost, as the processor treats it.
+        if (statusOf(error) === StatusCodes.NotFound) throw new LeaseLostError(lease, undefined);
         if (statusOf(error) !== StatusCodes.PreconditionFailed || attempt >= 3) throw error;
       }
       const { resource } = await this.container.item(lease.id, lease.id).read<LeaseDocument>();
-      if (!resource || resource.Owner !== this.owner) throw new LeaseLostError(lease, resource?.Owner ?? null);
+      if (!resource) throw new LeaseLostError(lease, undefined);
+      if (resource.Owner !== this.owner) throw new LeaseLostError(lease, resource.Owner ?? null);
       current = resource;
     }
   }

@@ -21,6 +21,7 @@ import { runWithRetries, type RetryPolicy } from '../retry.js';
 import { invokeThroughWorker } from '../worker/invoke.js';
 import { rawContinuation, sdkContinuation, type LeaseDocument } from '../../shared/leases/lease-documents.js';
 import { LeaseLostError, type LeaseStore } from './lease-store.js';
+import { FeedRangeGoneError, continuationLeftRange, isPartitionGone } from './feed-range-gone.js';
 import type { CosmosTriggerOptions } from './options.js';
 
 export interface PartitionProcessorDeps {
@@ -39,8 +40,14 @@ export interface PartitionProcessorDeps {
 
 type Page = Awaited<ReturnType<ChangeFeedPullModelIterator<unknown>['readNext']>>;
 
+/** Why a processor stopped. `gone`: its range split; `continuation` is where its reader stood, for the children. */
+export type ProcessorEnd =
+  { kind: 'stopped' } | { kind: 'lost' } | { kind: 'gone'; lease: LeaseDocument; continuation: string | null };
+
 export class PartitionProcessor {
   #lease: LeaseDocument;
+  /** The last position known to be fully handled: the last checkpoint, or a later "nothing new" (304) position. */
+  #lastContinuation: string | null;
   #writes: Promise<unknown> = Promise.resolve();
   readonly #lost = new AbortController();
   readonly #signal: AbortSignal;
@@ -52,6 +59,7 @@ export class PartitionProcessor {
     lease: LeaseDocument,
   ) {
     this.#lease = lease;
+    this.#lastContinuation = lease.ContinuationToken;
     this.#signal = AbortSignal.any([deps.signal, this.#lost.signal]);
     this.#log = deps.log.child({ leaseToken: lease.LeaseToken });
     this.#iterator = this.#newIterator();
@@ -61,14 +69,31 @@ export class PartitionProcessor {
     return this.#lease.LeaseToken;
   }
 
-  /** Reads the first page now, so a start "from now" is fixed before the host reports it has started. */
+  /**
+   * Reads the first page now, so a start "from now" is fixed before the host reports it has started. Throws
+   * FeedRangeGoneError when the lease's range has split.
+   */
   async prime(): Promise<Page> {
-    return this.#iterator.readNext();
+    try {
+      return this.#inspect(await this.#iterator.readNext());
+    } catch (error) {
+      throw isPartitionGone(error) ? new FeedRangeGoneError(this.#lease, 'the read answered 410') : error;
+    }
   }
 
-  /** Runs until the host stops or the lease is lost; then releases the lease (unless lost). */
-  async run(firstPage?: Page): Promise<void> {
-    const renewal = setInterval(() => void this.#renew(), this.deps.options.leaseRenewIntervalMs);
+  /**
+   * Runs until the host stops, the lease is lost or its range is gone. Releases the lease when the host stops; a
+   * gone lease stays owned until whoever handles the split deletes it.
+   */
+  async run(firstPage?: Page): Promise<ProcessorEnd> {
+    // As LeaseRenewerCore: the first renewal after half an interval, then one every interval.
+    const intervalMs = this.deps.options.leaseRenewIntervalMs;
+    let renewal: NodeJS.Timeout | undefined;
+    const firstRenewal = setTimeout(() => {
+      void this.#renew();
+      renewal = setInterval(() => void this.#renew(), intervalMs);
+    }, intervalMs / 2);
+    let gone = false;
     try {
       let page = firstPage;
       while (!this.#signal.aborted) {
@@ -81,11 +106,30 @@ export class PartitionProcessor {
         page = undefined;
         if (!(await sleep(this.deps.options.feedPollDelayMs, this.#signal))) break;
       }
+    } catch (error) {
+      if (!(error instanceof FeedRangeGoneError)) throw error;
+      this.#log.info('cosmos.lease.gone', { reason: error.message, continuationToken: this.#lastContinuation });
+      gone = true;
     } finally {
+      clearTimeout(firstRenewal);
       clearInterval(renewal);
       await this.#writes; // never rejects: #write turns failures into a lost lease or leaves them to its caller
-      if (!this.#lost.signal.aborted) await this.#release();
+      if (!this.#lost.signal.aborted && !gone) await this.#release();
     }
+    if (this.#lost.signal.aborted) return { kind: 'lost' };
+    return gone ? { kind: 'gone', lease: this.#lease, continuation: this.#lastContinuation } : { kind: 'stopped' };
+  }
+
+  /** Checks a page for a split the SDK stepped over (see feed-range-gone.ts) and notes "nothing new" positions. */
+  #inspect(page: Page): Page {
+    const range = this.#lease.FeedRange;
+    if (range && continuationLeftRange(page.continuationToken, range)) {
+      throw new FeedRangeGoneError(this.#lease, 'the change feed continued on other ranges');
+    }
+    if (page.statusCode === StatusCodes.NotModified) {
+      this.#lastContinuation = rawContinuation(page.continuationToken) ?? this.#lastContinuation;
+    }
+    return page;
   }
 
   #newIterator(): ChangeFeedPullModelIterator<unknown> {
@@ -109,8 +153,10 @@ export class PartitionProcessor {
   /** One page, or undefined after a failed read (logged; the iterator restarts from the last checkpoint). */
   async #read(): Promise<Page | undefined> {
     try {
-      return await this.#iterator.readNext();
+      return this.#inspect(await this.#iterator.readNext());
     } catch (error) {
+      if (error instanceof FeedRangeGoneError) throw error;
+      if (isPartitionGone(error)) throw new FeedRangeGoneError(this.#lease, 'the read answered 410');
       this.#log.error('cosmos.feed.read_failed', { error });
       this.#iterator = this.#newIterator();
       return undefined;
@@ -169,6 +215,7 @@ export class PartitionProcessor {
   async #checkpoint(token: string): Promise<boolean> {
     try {
       await this.#write((lease) => this.deps.store.checkpoint(lease, token));
+      this.#lastContinuation = token;
       return true;
     } catch (error) {
       if (error instanceof LeaseLostError) return false;

@@ -2,18 +2,21 @@
  * The cosmosDBTrigger: for each partition key range of the monitored container, a lease in the lease container and a
  * pull-model change-feed reader that invokes the function. Lease documents follow the Change Feed Processor format
  * (see shared/leases/lease-documents.ts), so leases written by Azure are picked up locally and the other way round.
+ * Instances share the leases by the processor's equal-share rule (lease-balancer.ts) and split a lease whose range
+ * split (partition-controller.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { CosmosClient } from '@azure/cosmos';
 import { parseRetryOptions } from '../retry.js';
-import { Lifecycle, sleep } from '../lifecycle.js';
+import { Lifecycle } from '../lifecycle.js';
 import { cosmosAccount, type CosmosAccount } from '../settings.js';
 import type { RunningTrigger, TriggerContext } from '../trigger-context.js';
-import { leaseContainer, monitoredRids, partitionRanges } from './containers.js';
-import { leaseStorePrefix, type LeaseDocument } from '../../shared/leases/lease-documents.js';
+import { leaseContainer, monitoredRids, PartitionRangeCache, partitionRanges } from './containers.js';
+import { leaseStorePrefix } from '../../shared/leases/lease-documents.js';
+import { balanceLoop, balanceOnce } from './lease-balancer.js';
 import { LeaseStore } from './lease-store.js';
-import { parseCosmosTriggerOptions, type CosmosTriggerOptions } from './options.js';
-import { PartitionProcessor, type PartitionProcessorDeps } from './partition-processor.js';
+import { parseCosmosTriggerOptions } from './options.js';
+import { PartitionController } from './partition-controller.js';
 
 function clientFor(account: CosmosAccount): CosmosClient {
   // Endpoint discovery would send a local emulator's clients to the addresses the account advertises.
@@ -57,50 +60,28 @@ export async function startCosmosTrigger(context: TriggerContext): Promise<Runni
       options.changeFeedMode,
       lifecycle.signal,
     );
-    const base = {
-      registration: context.registration,
-      options,
-      monitored,
-      containerRid,
+    const controller = new PartitionController({
       store,
-      retry,
+      storePrefix,
+      ranges: new PartitionRangeCache(monitored, ranges),
+      processor: {
+        registration: context.registration,
+        options,
+        monitored,
+        containerRid,
+        store,
+        retry,
+        log: context.log,
+        signal: lifecycle.signal,
+      },
+      lifecycle,
       log: context.log,
-      signal: lifecycle.signal,
-    };
-    const owned = new Set<string>();
-    const start = async (lease: LeaseDocument, prime: boolean): Promise<void> => {
-      const feedRange = ranges.find((range) => range.id === lease.LeaseToken)?.feedRange;
-      if (!feedRange) {
-        throw new Error(
-          `${what}: lease ${lease.id} matches no partition key range (splits and merges are not supported locally)`,
-        );
-      }
-      const acquired = await store.acquire(lease, options.leaseExpirationIntervalMs);
-      if (!acquired) return;
-      const processor = new PartitionProcessor({ ...base, feedRange } satisfies PartitionProcessorDeps, acquired);
-      let firstPage;
-      try {
-        firstPage = prime ? await processor.prime() : undefined;
-      } catch (error) {
-        // Give the lease back at once, or the next instance would wait for it to expire.
-        await store
-          .release(acquired)
-          .catch((releaseError: unknown) => context.log.warn('cosmos.lease.release_failed', { error: releaseError }));
-        throw error;
-      }
-      owned.add(acquired.LeaseToken);
-      context.log.info('cosmos.lease.acquired', {
-        leaseToken: acquired.LeaseToken,
-        continuationToken: acquired.ContinuationToken,
-      });
-      lifecycle.spawn(
-        () => processor.run(firstPage).finally(() => owned.delete(acquired.LeaseToken)),
-        (error) => context.log.error('cosmos.processor.crashed', { leaseToken: acquired.LeaseToken, error }),
-      );
-    };
-    for (const lease of await store.list()) await start(lease, true);
+    });
+    const balancer = { store, controller, expirationMs: options.leaseExpirationIntervalMs, log: context.log };
+    // The first round runs at once, as the processor's load balancer does, then every leaseAcquireInterval.
+    await balanceOnce(balancer, true);
     lifecycle.spawn(
-      () => acquireLoop(store, options, owned, lifecycle.signal, (lease) => start(lease, false), context),
+      () => balanceLoop(balancer, options.leaseAcquireIntervalMs, lifecycle.signal),
       (error) => context.log.error('cosmos.acquire_loop.crashed', { error }),
     );
     context.log.info('cosmos.trigger.started', {
@@ -108,7 +89,7 @@ export async function startCosmosTrigger(context: TriggerContext): Promise<Runni
       container: options.containerName,
       leaseContainer: `${options.leaseDatabaseName}/${options.leaseContainerName}`,
       leasePrefix: storePrefix,
-      leases: [...owned],
+      leases: controller.owned,
     });
   } catch (error) {
     await lifecycle.stop();
@@ -121,24 +102,4 @@ export async function startCosmosTrigger(context: TriggerContext): Promise<Runni
       dispose();
     },
   };
-}
-
-/** Leases not held by this instance are looked at again every leaseAcquireInterval (free or expired ones are taken). */
-async function acquireLoop(
-  store: LeaseStore,
-  options: CosmosTriggerOptions,
-  owned: Set<string>,
-  signal: AbortSignal,
-  start: (lease: LeaseDocument) => Promise<void>,
-  context: TriggerContext,
-): Promise<void> {
-  while (await sleep(options.leaseAcquireIntervalMs, signal)) {
-    try {
-      for (const lease of await store.list()) {
-        if (!owned.has(lease.LeaseToken) && store.isFree(lease, options.leaseExpirationIntervalMs)) await start(lease);
-      }
-    } catch (error) {
-      context.log.error('cosmos.lease.acquire_failed', { error });
-    }
-  }
 }

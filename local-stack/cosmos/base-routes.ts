@@ -1,36 +1,21 @@
 /**
  * Requests the base server answers: databases, containers, cross-partition queries and read-alls, partition key ranges,
- * UDFs and the account. Its handlers dereference whatever JSON they are given, so bodies are checked here first; its
- * errors get the service's wording; and `/pkranges` gets what the other SDKs need from it (string range ids, and the
- * incremental feed the .NET and Python SDKs read it with, which must end in 304 or the .NET SDK asks forever).
+ * UDFs and the account. Its handlers dereference whatever JSON they are given, so bodies are checked here first; and
+ * its errors get the service's wording. (Partition key ranges are this server's own: pkranges-handler.ts.)
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { findBaseRoute, findContainer, withReplayedBody, type BaseAccount } from './base-server.js';
+import { findBaseRoute, withReplayedBody, type BaseAccount } from './base-server.js';
 import { isJsonObject } from './document-validation.js';
 import { badRequest, CosmosHttpError, missingId, notFoundResource } from './errors.js';
-import { header, parseJson, readBody, type Reply } from './http-io.js';
+import { parseJson, readBody, type Reply } from './http-io.js';
 import { isQueryRequest } from './request-headers.js';
-import type { ResourcePath } from './resource-path.js';
 
 /** Bodies here are database, container, UDF and query definitions; this is generous for all of them. */
 const MAX_DEFINITION_BYTES = 2 * 1024 * 1024;
 
-/** There is one partition key range and it never splits, so its feed never changes after the first read. */
-const PARTITION_KEY_RANGES_ETAG = '"1"';
-
-export async function answerWithBase(
-  account: BaseAccount,
-  req: IncomingMessage,
-  res: ServerResponse,
-  path: ResourcePath,
-): Promise<Reply> {
+export async function answerWithBase(account: BaseAccount, req: IncomingMessage, res: ServerResponse): Promise<Reply> {
   const route = findBaseRoute(req);
   if (!route) throw notFoundResource();
-  const rangesFeed = path.kind === 'container' && path.feed === 'pkranges' && req.method === 'GET';
-  const incremental = rangesFeed && header(req, 'a-im') !== undefined;
-  if (incremental && header(req, 'if-none-match') === PARTITION_KEY_RANGES_ETAG) {
-    return { status: 304, headers: { etag: PARTITION_KEY_RANGES_ETAG } };
-  }
   const request = req.method === 'POST' || req.method === 'PUT' ? await checkedBody(req) : req;
   let body: unknown;
   try {
@@ -42,10 +27,6 @@ export async function answerWithBase(
   }
   const status = res.statusCode;
   if (status >= 400) throw baseError(status, body);
-  if (rangesFeed && path.kind === 'container') {
-    const ranges = rangesReply(account, path, body);
-    return incremental ? { ...ranges, headers: { etag: PARTITION_KEY_RANGES_ETAG } } : ranges;
-  }
   const etag = isJsonObject(body) && typeof body._etag === 'string' ? { etag: body._etag } : undefined;
   return { status, body, ...(etag ? { headers: etag } : {}) };
 }
@@ -60,16 +41,6 @@ async function checkedBody(req: IncomingMessage): Promise<IncomingMessage> {
   if (!isJsonObject(body)) throw invalidPayload();
   if (!isQueryRequest(req) && (typeof body.id !== 'string' || body.id === '')) throw missingId();
   return withReplayedBody(req, buffer);
-}
-
-/** Azure's range ids are strings ("0"); the base server stores a number. The feed also carries the container's _rid. */
-function rangesReply(account: BaseAccount, path: { databaseId: string; containerId: string }, body: unknown): Reply {
-  if (!isJsonObject(body) || !Array.isArray(body.PartitionKeyRanges)) return { status: 200, body };
-  const ranges: unknown[] = body.PartitionKeyRanges.map((range: unknown) =>
-    isJsonObject(range) ? { ...range, id: String(range.id) } : range,
-  );
-  const rid = findContainer(account, path.databaseId, path.containerId)?.definition._rid;
-  return { status: 200, body: { ...(rid ? { _rid: rid } : {}), ...body, PartitionKeyRanges: ranges } };
 }
 
 /** The base server answers errors with `{}`, `{ message: "conflict" }` or its own phrases; give them the service's. */

@@ -35,7 +35,8 @@ export type BaseCollectionInstance = ReturnType<ReturnType<BaseAccountInstance['
 export interface ContainerDefinition {
   id: string;
   _rid: string;
-  partitionKey?: { paths?: string[] };
+  /** `kind` (Hash or MultiHash) and `version` (1 or 2) choose the EPK hashing (epk-hash.ts). */
+  partitionKey?: { paths?: string[]; kind?: string; version?: number };
   defaultTtl?: number;
 }
 

@@ -4,7 +4,7 @@
  * first failure every earlier write is undone and the others report 424. When any operation failed the response is
  * 207 Multi-Status, which the SDK unpacks per operation. With `Prefer: return=minimal` (the SDK's
  * `contentResponseOnWriteEnabled: false`) writes answer with status and etag only, as the service does; reads still
- * carry the document.
+ * carry the document. A bulk batch naming a partition key range that was split away gets 410/1002 (range-scope.ts).
  */
 import type { StoredDocument } from './base-server.js';
 import type { ContainerRequest } from './container-request.js';
@@ -13,6 +13,7 @@ import type { DocumentWriter } from './document-writer.js';
 import { badRequest, CosmosHttpError } from './errors.js';
 import { header, isTrueHeader, type Reply } from './http-io.js';
 import type { PartitionKeyValues } from './partition-key.js';
+import { assertNamedRangeLive } from './range-scope.js';
 
 interface OperationResult {
   statusCode: number;
@@ -27,6 +28,7 @@ const FAILED_DEPENDENCY: OperationResult = { statusCode: 424, requestCharge: 0 }
 export async function executeBatch(request: ContainerRequest): Promise<Reply> {
   const body = await request.readJson();
   if (!Array.isArray(body)) throw badRequest('The batch request body must be a JSON array of operations.');
+  assertNamedRangeLive(request.resolved.state, request.req);
   const atomic = isTrueHeader(request.req, 'x-ms-cosmos-batch-atomic');
   const continueOnError = isTrueHeader(request.req, 'x-ms-cosmos-batch-continue-on-error');
   const batchPartitionKey = atomic ? request.requirePartitionKey() : undefined;

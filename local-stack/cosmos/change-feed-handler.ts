@@ -4,15 +4,19 @@
  *   `x-ms-cosmos-changefeed-wire-format-version: 2021-09-15` (AllVersionsAndDeletes);
  * - where to start: nothing (beginning), `If-None-Match: *` (now), `If-Modified-Since` (time) or
  *   `If-None-Match: <etag of the previous page>` (continuation; it wins over a time);
- * - `x-ms-max-item-count`, and either the partition key range id or the partition key for a pk-scoped feed.
- * The answer's `etag` is the next continuation, a quoted LSN; 304 means nothing new.
+ * - `x-ms-max-item-count`, and either the partition key range id (with `x-ms-start-epk` / `x-ms-end-epk` for part of
+ *   a range) or the partition key for a pk-scoped feed (range-scope.ts).
+ * The answer's `etag` is the next continuation, a quoted LSN of the range's own sequence; 304 means nothing new. The
+ * session token names the range and its current LSN, as the service's does.
  */
 import { readChangeFeed, type ChangeFeedMode, type ChangeFeedStart } from './change-feed.js';
 import type { ContainerRequest } from './container-request.js';
 import { badRequest } from './errors.js';
 import type { Reply } from './http-io.js';
 import { partitionKeyFromHeaders } from './partition-key.js';
+import { rangeScope } from './range-scope.js';
 import { pageSize } from './request-headers.js';
+import { rangeSessionHeaders } from './session-token.js';
 
 /** The page size when the client does not ask for one, or asks for the service's choice (-1). */
 const DEFAULT_MAX_ITEM_COUNT = 100;
@@ -35,16 +39,21 @@ export function readChangeFeedPage(request: ContainerRequest): Reply {
       'You must read the change feed from within the retention period. AllVersionsAndDeletes mode can start only from now or from a continuation token.',
     );
   }
-  assertWholeRange(request);
   const { state } = request.resolved;
-  const page = readChangeFeed(state, {
+  const partitionKey = partitionKeyFromHeaders(request.req.headers);
+  const scope = rangeScope(state, request.req, partitionKey);
+  const page = readChangeFeed(state, scope, {
     mode,
     start,
     maxItemCount: pageSize(request.req) ?? DEFAULT_MAX_ITEM_COUNT,
-    partitionKey: partitionKeyFromHeaders(request.req.headers),
+    partitionKey,
     partitionKeyPaths: request.partitionKeyPaths,
   });
-  const headers = { etag: `"${page.continuationLsn}"`, 'x-ms-item-count': String(page.items.length) };
+  const headers = {
+    ...rangeSessionHeaders(scope.partition),
+    etag: `"${page.continuationLsn}"`,
+    'x-ms-item-count': String(page.items.length),
+  };
   if (page.items.length === 0) return { status: 304, headers };
   return { status: 200, headers, body: { _rid: state.containerRid, Documents: page.items, _count: page.items.length } };
 }
@@ -68,15 +77,4 @@ function parseStart(ifNoneMatch: string | undefined, ifModifiedSince: string | u
     return { kind: 'time', timeMs };
   }
   return { kind: 'beginning' };
-}
-
-/** There is one physical partition ("0", covering "" to "FF"); sub-ranges would need the service's hashing. */
-function assertWholeRange(request: ContainerRequest): void {
-  const rangeId = request.header('x-ms-documentdb-partitionkeyrangeid');
-  if (rangeId !== undefined && rangeId !== '0') throw badRequest(`Unknown partition key range id '${rangeId}'.`);
-  const startEpk = request.header('x-ms-start-epk');
-  const endEpk = request.header('x-ms-end-epk');
-  if ((startEpk !== undefined && startEpk !== '') || (endEpk !== undefined && endEpk.toUpperCase() !== 'FF')) {
-    throw badRequest('The local Cosmos DB does not support change feeds over effective partition key sub-ranges.');
-  }
 }

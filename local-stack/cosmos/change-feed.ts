@@ -1,6 +1,8 @@
 /**
- * Reads one page of a container's change feed. The continuation is an LSN: a page holds the changes after it, and the
- * next continuation is the LSN of the last change returned (or the container's current LSN when nothing matched).
+ * Reads one page of the change feed of one partition key range (or an EPK sub-range of it). The continuation is an
+ * LSN of that range's sequence: a page holds the changes after it, and the next continuation is the LSN of the last
+ * change returned (or the range's current LSN when nothing matched). A split's children continue their parent's
+ * sequence, so a continuation taken from the parent reads on in either child without loss or repetition.
  *
  * - LatestVersion: each live document once, at the LSN of its latest write, in LSN order; no deletes. Items are the
  *   documents with `_lsn` added, as Azure does for change-feed results only.
@@ -9,6 +11,8 @@
 import type { JsonObject } from './base-server.js';
 import type { ChangeRecord, ContainerState } from './container-state.js';
 import { partitionKeyObject, type PartitionKeyValues } from './partition-key.js';
+import { epkInRange, type PhysicalPartition } from './physical-partition.js';
+import type { RangeScope } from './range-scope.js';
 
 export type ChangeFeedMode = 'LatestVersion' | 'AllVersionsAndDeletes';
 
@@ -30,28 +34,30 @@ export interface ChangeFeedPage {
   continuationLsn: number;
 }
 
-function startLsn(state: ContainerState, start: ChangeFeedStart): number {
+function startLsn(partition: PhysicalPartition, start: ChangeFeedStart): number {
   switch (start.kind) {
     case 'beginning':
       return 0;
     case 'now':
-      return state.currentLsn;
+      return partition.currentLsn;
     case 'time':
-      return state.lsnBeforeTime(start.timeMs);
+      return partition.lsnBeforeTime(start.timeMs);
     case 'continuation':
       return start.lsn;
   }
 }
 
-export function readChangeFeed(state: ContainerState, query: ChangeFeedQuery): ChangeFeedPage {
-  const after = startLsn(state, query.start);
+export function readChangeFeed(state: ContainerState, scope: RangeScope, query: ChangeFeedQuery): ChangeFeedPage {
+  const { partition, bounds } = scope;
+  const after = startLsn(partition, query.start);
   const partitionKeyJson = query.partitionKey ? JSON.stringify(query.partitionKey) : undefined;
   const items: JsonObject[] = [];
   let lastLsn = after;
-  for (let index = state.indexAfterLsn(after); items.length < query.maxItemCount; index += 1) {
-    const record = state.recordAt(index);
+  for (let index = partition.indexAfterLsn(after); items.length < query.maxItemCount; index += 1) {
+    const record = partition.recordAt(index);
     if (!record) break;
     if (partitionKeyJson !== undefined && record.partitionKeyJson !== partitionKeyJson) continue;
+    if (!epkInRange(record.epk, bounds)) continue;
     if (query.mode === 'LatestVersion') {
       if (!record.current || !state.isLatest(record)) continue;
       items.push({ ...record.current, _lsn: record.lsn });
@@ -61,7 +67,7 @@ export function readChangeFeed(state: ContainerState, query: ChangeFeedQuery): C
     lastLsn = record.lsn;
   }
   // A continuation never moves backwards, even if a client presents one from the future.
-  const continuationLsn = items.length > 0 ? lastLsn : Math.max(after, state.currentLsn);
+  const continuationLsn = items.length > 0 ? lastLsn : Math.max(after, partition.currentLsn);
   return { items, continuationLsn };
 }
 

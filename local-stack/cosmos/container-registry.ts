@@ -1,28 +1,48 @@
 /**
  * Finds the change history for a container. Histories are keyed by the container's _rid, which the base server never
- * reuses, so deleting a container and creating one with the same name starts a fresh history, as in Azure.
+ * reuses, so deleting a container and creating one with the same name starts a fresh history, as in Azure. A history
+ * is created the first time anything touches its container, with the number of physical partitions the server was
+ * configured with for it (one unless said otherwise).
  */
 import { findContainer, type BaseAccount, type BaseContainer } from './base-server.js';
 import { ContainerState } from './container-state.js';
+import { effectivePartitionKey } from './epk-hash.js';
+import { initialPartitions } from './partition-layout.js';
 
 export interface ResolvedContainer {
   container: BaseContainer;
   state: ContainerState;
 }
 
+/** How many physical partitions a new container gets: one number for all, or decided per container. */
+export type PhysicalPartitionsOption = number | ((container: { databaseId: string; containerId: string }) => number);
+
 export class ContainerRegistry {
   private readonly states = new Map<string, ContainerState>();
 
-  constructor(private readonly account: BaseAccount) {}
+  constructor(
+    private readonly account: BaseAccount,
+    private readonly physicalPartitions: PhysicalPartitionsOption = 1,
+  ) {}
 
   resolve(databaseId: string, containerId: string): ResolvedContainer | undefined {
     const container = findContainer(this.account, databaseId, containerId);
     if (!container) return undefined;
-    const rid = container.definition._rid;
-    let state = this.states.get(rid);
+    const { definition } = container;
+    let state = this.states.get(definition._rid);
     if (!state) {
-      state = new ContainerState(databaseId, containerId, rid);
-      this.states.set(rid, state);
+      const count =
+        typeof this.physicalPartitions === 'number'
+          ? this.physicalPartitions
+          : this.physicalPartitions({ databaseId, containerId });
+      state = new ContainerState(
+        databaseId,
+        containerId,
+        definition._rid,
+        (partitionKey) => effectivePartitionKey(definition, partitionKey),
+        initialPartitions(definition, count),
+      );
+      this.states.set(definition._rid, state);
     }
     return { container, state };
   }

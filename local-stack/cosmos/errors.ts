@@ -11,6 +11,7 @@ const STATUS_NAMES: Readonly<Record<number, string>> = {
   404: 'NotFound',
   405: 'MethodNotAllowed',
   409: 'Conflict',
+  410: 'Gone',
   412: 'PreconditionFailed',
   413: 'RequestEntityTooLarge',
   424: 'FailedDependency',
@@ -28,6 +29,8 @@ export class CosmosHttpError extends Error {
   constructor(
     readonly statusCode: number,
     message: string,
+    /** Sent as `x-ms-substatus`; the SDKs branch on it (410 with 1002 means "re-read the partition key ranges"). */
+    readonly subStatus?: number,
   ) {
     super(message);
     this.name = 'CosmosHttpError';
@@ -48,6 +51,16 @@ export const conflict = (): CosmosHttpError =>
 
 export const preconditionFailed = (): CosmosHttpError =>
   new CosmosHttpError(412, 'Operation cannot be performed because one of the specified precondition is not met.');
+
+/** The service's substatus for a partition key range that no longer exists because it was split (or merged). */
+export const PARTITION_KEY_RANGE_GONE = 1002;
+
+export const partitionKeyRangeGone = (rangeId: string): CosmosHttpError =>
+  new CosmosHttpError(
+    410,
+    `The partition key range ${rangeId} is gone: it was split. Refresh the partition key ranges and retry.`,
+    PARTITION_KEY_RANGE_GONE,
+  );
 
 export const tooLarge = (): CosmosHttpError => new CosmosHttpError(413, 'Request size is too large');
 

@@ -1,14 +1,17 @@
 /**
  * A local Cosmos DB for tests and the local stack: @vercel/cosmosdb-server's in-memory engine behind a plain-HTTP
- * server that adds per-container LSNs, a real incremental change feed (LatestVersion and AllVersionsAndDeletes),
- * session tokens, conditional writes, the 2 MB document limit and TTL. The unmodified @azure/cosmos SDK talks to it.
+ * server that adds physical partitions (partition key ranges with their own LSNs, which can be split at runtime), a
+ * real incremental change feed (LatestVersion and AllVersionsAndDeletes) per range, session tokens, conditional
+ * writes, the 2 MB document limit and TTL. The unmodified @azure/cosmos SDK talks to it.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CosmosClientOptions } from '@azure/cosmos';
 import { useAzureSelfLinks } from './base-links.js';
 import { createBaseAccount } from './base-server.js';
-import { ContainerRegistry } from './container-registry.js';
+import { ContainerRegistry, type PhysicalPartitionsOption } from './container-registry.js';
+import { splitContainerRange, type SplitRequest } from './partition-admin.js';
+import { assertPartitionCount, type SplitResult } from './partition-layout.js';
 import { routeRequest } from './request-router.js';
 import { DEFAULT_TTL_SWEEP_INTERVAL_MS, startTtlSweeper } from './ttl-sweeper.js';
 
@@ -27,6 +30,11 @@ export interface LocalCosmosOptions {
   maxDocumentBytes?: number;
   /** How often expired documents are purged; default 1 s. */
   ttlSweepIntervalMs?: number;
+  /**
+   * Physical partitions (partition key ranges) of each new container, splitting the EPK space evenly: a number for
+   * every container, or a function of the database and container ids. Default 1: one range "0" covering everything.
+   */
+  physicalPartitions?: PhysicalPartitionsOption;
 }
 
 export interface LocalCosmos {
@@ -35,6 +43,12 @@ export interface LocalCosmos {
   key: string;
   host: string;
   port: number;
+  /**
+   * Splits a partition key range in two, as the service does when a partition grows: requests naming the old range id
+   * get 410 with substatus 1002 from then on, and SDKs re-read the ranges. Throws CosmosHttpError 404 for an unknown
+   * container or range, 400 for a split point outside the range. Same as `POST /_local/.../pkranges/{id}/split`.
+   */
+  splitPartitionKeyRange(request: SplitRequest): SplitResult;
   /** Stops listening and closes every connection, keep-alive ones included. */
   close(): Promise<void>;
 }
@@ -46,7 +60,8 @@ export async function startLocalCosmos(options: LocalCosmosOptions = {}): Promis
   const port = await listen(server, host, options.port ?? 0);
   useAzureSelfLinks();
   const account = createBaseAccount(host, port);
-  const registry = new ContainerRegistry(account);
+  if (typeof options.physicalPartitions === 'number') assertPartitionCount(options.physicalPartitions);
+  const registry = new ContainerRegistry(account, options.physicalPartitions);
   server.on('request', (req, res) => {
     routeRequest({ account, registry, maxDocumentBytes }, req, res).catch((error: unknown) => {
       // routeRequest answers every failure itself; reaching here means the response could not even be written.
@@ -65,6 +80,7 @@ export async function startLocalCosmos(options: LocalCosmosOptions = {}): Promis
     key: LOCAL_COSMOS_KEY,
     host,
     port,
+    splitPartitionKeyRange: (request) => splitContainerRange(registry, request),
     close: () => {
       closing ??= (async () => {
         stopSweeper();

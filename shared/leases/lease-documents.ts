@@ -16,7 +16,12 @@ export interface LeaseFeedRange {
   Range: { min: string; max: string };
 }
 
-/** A partition-key-range-based lease ("version": 0), the kind the processor creates for an unsplit container. */
+/**
+ * A lease document. "version" 0 is a partition-key-range lease (`DocumentServiceLeaseCore`): its LeaseToken is the
+ * range's id, and the processor creates these at start and for the children of a split. "version" 1 is an
+ * effective-partition-key lease (`DocumentServiceLeaseCoreEpk`): its LeaseToken is "<min>-<max>", and the processor
+ * creates one when ranges merge, or for the children of a split "version" 1 lease.
+ */
 export interface LeaseDocument {
   id: string;
   version: number;
@@ -35,6 +40,7 @@ export interface LeaseDocument {
 }
 
 export const LEASE_VERSION_PARTITION_KEY_RANGE = 0;
+export const LEASE_VERSION_EPK_RANGE = 1;
 
 export const LEASE_MODES: Record<ChangeFeedModeName, string> = {
   LatestVersion: 'Incremental Feed',
@@ -71,6 +77,11 @@ export function newLease(
     properties: {},
     Mode: LEASE_MODES[mode],
   };
+}
+
+/** The LeaseToken of an effective-partition-key lease (`DocumentServiceLeaseManagerCosmos.CreateLeaseIfNotExistAsync`). */
+export function epkLeaseToken(range: { min: string; max: string }): string {
+  return `${range.min}-${range.max}`;
 }
 
 /** When the lease was last written: `timestamp` if set, else the server's `_ts`. */

@@ -104,5 +104,12 @@ async function recordSource(deps: MetricsDeps, status: SourceStatus, now: Date):
     pendingChanges: status.pendingChanges,
     lagSeconds: status.lagSeconds,
     leases: status.leases.length,
+    // Only during a split, so the line stays as it was otherwise: how many leases are splitting or superseded.
+    ...splitCount(status),
   });
+}
+
+function splitCount(status: SourceStatus): { leasesInSplit?: number } {
+  const count = status.leases.filter((lease) => lease.state !== undefined).length;
+  return count > 0 ? { leasesInSplit: count } : {};
 }

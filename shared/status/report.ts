@@ -26,12 +26,32 @@ export const latencySummarySchema = z.object({
 });
 export type LatencySummaryJson = z.infer<typeof latencySummarySchema>;
 
+export const leaseRangeStatusSchema = z.object({
+  rangeId: z.string().describe('Current partition key range id'),
+  min: z.string().describe('Start of the EPK interval read (inclusive)'),
+  max: z.string().describe('End of the EPK interval read (exclusive)'),
+  pendingChanges: count.nullable(),
+  lagSeconds: seconds.nullable(),
+});
+export type LeaseRangeStatus = z.infer<typeof leaseRangeStatusSchema>;
+
 export const leaseStatusSchema = z.object({
   id: z.string().describe('Lease document id'),
   leaseToken: z.string().describe('Partition key range id or feed range the lease covers'),
   owner: z.string().nullable().describe('Host instance holding the lease; null when free'),
   pendingChanges: count.nullable().describe('Estimated changes not yet published from this lease'),
   lagSeconds: seconds.nullable().describe('Now minus the _ts of the first pending change; 0 when nothing is pending'),
+  state: z
+    .enum(['splitting', 'superseded'])
+    .optional()
+    .describe(
+      'Only during a split: splitting = the lease spans several partition key ranges or child leases took part of it; superseded = child leases cover it all (counted under them)',
+    ),
+  ranges: z
+    .array(leaseRangeStatusSchema)
+    .optional()
+    .describe('Only while splitting: the figures per current partition key range the lease is read from'),
+  coveredBy: z.array(z.string()).optional().describe('Only while superseded: lease tokens of the child leases'),
 });
 export type LeaseStatus = z.infer<typeof leaseStatusSchema>;
 

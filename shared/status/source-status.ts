@@ -12,6 +12,31 @@ export interface SourceEstimateInput {
   problems: readonly { code: string; message: string }[];
 }
 
+/** The lease's figures; the split fields only when present, so a lease outside a split looks as it always did. */
+function leaseStatus(lease: LeaseStatus): LeaseStatus {
+  const { id, leaseToken, owner, pendingChanges, lagSeconds, state, ranges, coveredBy } = lease;
+  return {
+    id,
+    leaseToken,
+    owner,
+    pendingChanges,
+    lagSeconds,
+    ...(state !== undefined ? { state } : {}),
+    ...(ranges !== undefined
+      ? {
+          ranges: ranges.map(({ rangeId, min, max, pendingChanges, lagSeconds }) => ({
+            rangeId,
+            min,
+            max,
+            pendingChanges,
+            lagSeconds,
+          })),
+        }
+      : {}),
+    ...(coveredBy !== undefined ? { coveredBy: [...coveredBy] } : {}),
+  };
+}
+
 export function sourceStatus(
   source: SourceConfig,
   estimate: SourceEstimateInput | undefined,
@@ -40,12 +65,6 @@ export function sourceStatus(
     ],
     pendingChanges,
     lagSeconds,
-    leases: (estimate?.leases ?? []).map(({ id, leaseToken, owner, pendingChanges, lagSeconds }) => ({
-      id,
-      leaseToken,
-      owner,
-      pendingChanges,
-      lagSeconds,
-    })),
+    leases: (estimate?.leases ?? []).map(leaseStatus),
   };
 }

@@ -28,6 +28,12 @@ export type EstimatorProblemCode =
   | 'ESTIMATOR_LEASE_MODE_MISMATCH'
   /** Reading the change feed from the lease's position failed. */
   | 'ESTIMATOR_FEED_UNREADABLE'
+  /** The range read was split between listing the ranges and reading it (410/1002); the next run reads the children. */
+  | 'ESTIMATOR_LEASE_RANGE_GONE'
+  /** Child leases cover the whole lease (a split the trigger is finishing): it is counted under them, not itself. */
+  | 'ESTIMATOR_LEASE_SUPERSEDED'
+  /** Two leases cover overlapping ranges without one containing the other: both are counted (possibly twice). */
+  | 'ESTIMATOR_LEASES_OVERLAP'
   /** The response's session token carries no LSN. */
   | 'ESTIMATOR_SESSION_TOKEN_INVALID'
   /** The first pending change has no LSN (`_lsn`, or `metadata.lsn` in AllVersionsAndDeletes). */

@@ -3,8 +3,9 @@
  * not yet handed to the publish function, and for how long the oldest of them has waited. docs/metrics.md, section
  * "Change-feed lag estimator", describes the method, its sources and its error bounds.
  *
- * Cost per run: one lease query per source, and per lease one change-feed request of at most one item (plus the SDK's
- * own metadata reads, which it caches per client). Leases are estimated in parallel, a few at a time.
+ * Cost per run: per source one lease query and one partition key range read, and per lease one change-feed request of
+ * at most one item per range it covers (one, except during a split), plus the SDK's own metadata reads, which it
+ * caches per client. Leases are estimated in parallel, a few at a time.
  */
 import type { FeedRange } from '@azure/cosmos';
 import type { ResolvedConnection } from '../../config/connections.js';
@@ -14,15 +15,17 @@ import type { Logger } from '../../logging.js';
 import { mapBounded } from '../../map-bounded.js';
 import { RidCache, sourceContainers } from './containers.js';
 import { EstimatorError } from './errors.js';
+import { planCoverage } from './lease-coverage.js';
 import { estimateLease, type LeaseContext } from './lease-estimate.js';
 import { listLeases } from './leases.js';
+import { readRanges } from './ranges.js';
 import { totals } from './math.js';
 import type { EstimateProblem, SourceEstimate } from './types.js';
 
 export { EstimatorError } from './errors.js';
 export type { EstimatorErrorCode, EstimatorProblemCode } from './errors.js';
 export { RidCache } from './containers.js';
-export type { EstimateProblem, LeaseEstimate, SourceEstimate } from './types.js';
+export type { EstimateProblem, LeaseEstimate, LeaseRangeEstimate, SourceEstimate } from './types.js';
 
 export interface EstimatorDeps {
   /** Resolved connections by name (`AppConfig.connections`); clients come from shared/clients/cosmos.ts. */
@@ -57,19 +60,22 @@ export async function estimateSource(deps: EstimatorDeps, source: SourceConfig, 
     source,
     monitored: containers.monitored,
     containerRid: containers.containerRid,
-    rangeById: memo(async () => {
-      const { resources } = await containers.monitored.readPartitionKeyRanges().fetchAll();
-      return new Map(
-        resources.map((range) => [String(range.id), { min: range.minInclusive, max: range.maxExclusive }]),
-      );
-    }),
     feedRanges: memo((): Promise<readonly FeedRange[]> => containers.monitored.getFeedRanges()),
   };
+  const ranges = listing.leases.length > 0 ? await readRanges(containers.monitored, source) : [];
+  const coverage = planCoverage(listing.leases, ranges);
   const results = await mapBounded(listing.leases, deps.concurrency ?? DEFAULT_CONCURRENCY, (lease) =>
-    estimateLease(context, lease, now),
+    estimateLease(context, lease, coverage.byLease.get(lease.id) ?? { kind: 'unknown' }, now),
   );
   const leases = results.map((result) => result.estimate);
-  const problems: EstimateProblem[] = [...listing.problems, ...results.flatMap((result) => result.problems)];
+  const problems: EstimateProblem[] = [
+    ...listing.problems,
+    ...coverage.overlaps.map(([a, b]) => ({
+      code: 'ESTIMATOR_LEASES_OVERLAP' as const,
+      message: `leases ${a} and ${b} cover overlapping ranges; both are counted`,
+    })),
+    ...results.flatMap((result) => result.problems),
+  ];
   if (problems.some((problem) => STALE_RID_HINTS.has(problem.code))) rids.forget(containers.ridKey);
   if (problems.length > 0) deps.logger.warn('metrics.estimator.problems', { source: source.name, problems });
   return { source: source.name, leases, ...totals(leases), problems };

@@ -92,8 +92,13 @@ export function measurePage(page: FeedPage, mode: ChangeFeedModeName, nowMs: num
   return { pendingChanges, lagSeconds, problems };
 }
 
-/** A source's totals: pending summed and lag maximised over the leases that were measured; null when none was. */
-export function totals(leases: readonly LeaseEstimate[]): { pendingChanges: number | null; lagSeconds: number | null } {
+type Figures = Pick<LeaseEstimate, 'pendingChanges' | 'lagSeconds'>;
+
+/**
+ * A source's totals over its leases (and a splitting lease's over its ranges): pending summed and lag maximised over
+ * the ones that were measured; null when none was.
+ */
+export function totals(leases: readonly Figures[]): { pendingChanges: number | null; lagSeconds: number | null } {
   let pendingChanges: number | null = null;
   let lagSeconds: number | null = null;
   for (const lease of leases) {

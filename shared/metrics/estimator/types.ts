@@ -19,6 +19,28 @@ export interface LeaseEstimate {
   lagSeconds: number | null;
   /** The lease's raw continuation (a quoted LSN); null before its first checkpoint. */
   continuation: string | null;
+  /**
+   * Absent while the lease covers one partition key range. During a split: `splitting` when its range now spans
+   * several ranges or child leases already took part of it (its figures are those of the part still its own, read
+   * range by range, see `ranges`); `superseded` when child leases cover all of it (its figures are null: the children
+   * carry them, and the trigger deletes it next).
+   */
+  state?: 'splitting' | 'superseded';
+  /** While `splitting`: one entry per current partition key range the lease is read from. */
+  ranges?: LeaseRangeEstimate[];
+  /** While `superseded`: the lease tokens of the child leases that cover it. */
+  coveredBy?: string[];
+}
+
+/** One current partition key range's share of a splitting lease. */
+export interface LeaseRangeEstimate {
+  /** The current partition key range id. */
+  rangeId: string;
+  /** The EPK interval read: the lease's part inside that range. */
+  min: string;
+  max: string;
+  pendingChanges: number | null;
+  lagSeconds: number | null;
 }
 
 export interface SourceEstimate {
