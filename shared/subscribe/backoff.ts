@@ -17,8 +17,9 @@ export const DEFAULT_BACKOFF: BackoffPolicy = { attempts: 4, initialDelayMs: 250
 
 /**
  * The longest a batch retries its target within one delivery. Batch functions get no lock renewal (docs/local-host.md,
- * "Subscriber binding"), so this stays well inside the subscriptions' one-minute LockDuration (infra and the local
- * broker config), leaving time for the apply that finally succeeds.
+ * "Subscriber binding"), so this stays well inside the shortest LockDuration the project deploys (one minute: ordered
+ * subscriptions in infra/modules/servicebus.bicep, every subscription in the local broker's config), leaving time for
+ * the apply that finally succeeds.
  */
 export const MAX_DELIVERY_RETRY_MS = 40_000;
 

@@ -1,5 +1,5 @@
 /**
- * The short fault storm: `npm run chaos` as a user runs it, for 20 seconds of faults on two instances with a fixed
+ * The short fault storm: `npm run chaos` as a user runs it, for 15 seconds of faults on two instances with a fixed
  * seed, in all-versions mode (hard deletes and TTL expiries). It must exit 0 and its report must show every count at
  * zero on every sample target, with the faults, duplicates and poison it claims to have injected actually injected.
  * The long storm (`npm run chaos`, three minutes by default) is run by hand; docs/chaos.md has its figures.
