@@ -8,11 +8,12 @@
  */
 import { ChangeFeedStartFrom, StatusCodes, type Container } from '@azure/cosmos';
 import { startLocalPipeline } from '../dev/pipeline.js';
-import { DATABASE, layoutFromEnv, RESULT_PREFIX, SOURCE, TARGET, withStack } from './pipeline-runs.js';
+import { DATABASE, layoutFromEnv, SOURCE, TARGET, withStack } from './pipeline-runs.js';
 import { SESSIONS_DESIGN_FILES, sessionsDesignHostJson, type Design } from './sessions-design/index.js';
 import { percentile } from '../dev/convergence.js';
 import { progress } from './support.js';
 import { FEED_POLL_DELAY_MS, type LagResult } from './lag.js';
+import { printResult } from './child-run.js';
 
 const TICK_MS = 100;
 const DRAIN_TIMEOUT_MS = 60_000;
@@ -155,7 +156,7 @@ async function main(): Promise<void> {
       await pipeline.close();
     }
   });
-  console.log(`${RESULT_PREFIX}${JSON.stringify(results)}`);
+  printResult(results);
 }
 
 main().catch((error: unknown) => {

@@ -5,9 +5,8 @@
  * Each design runs in a process of its own with a fresh local stack (bench/lag-run.ts). The source's feed poll delay
  * is the app's default, 1 s, which bounds how soon a change is read; the goals are stated against it.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { layoutFromEnv, RESULT_PREFIX } from './pipeline-runs.js';
+import { resultOfChild } from './child-run.js';
+import { layoutFromEnv } from './pipeline-runs.js';
 import type { Design } from './sessions-design/index.js';
 import { printRows, progress } from './support.js';
 
@@ -34,21 +33,11 @@ function setting(name: string, fallback: string): string {
   return process.env[name] ?? fallback;
 }
 
-async function runDesign(design: Design, rates: string, seconds: string): Promise<LagResult[]> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/lag-run.ts', design, rates, seconds], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, BENCH_STACK: layoutFromEnv() },
+function runDesign(design: Design, rates: string, seconds: string): Promise<LagResult[]> {
+  return resultOfChild<LagResult[]>('bench/lag-run.ts', [design, rates, seconds], {
+    ...process.env,
+    BENCH_STACK: layoutFromEnv(),
   });
-  let stdout = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  const [code] = (await once(child, 'exit')) as [number | null];
-  const line = stdout.split('\n').find((text) => text.startsWith(RESULT_PREFIX));
-  if (code !== 0 || line === undefined) {
-    throw new Error(
-      `lag run "${design}" failed (exit ${code}); run it alone: npx tsx bench/lag-run.ts ${design} ${rates} ${seconds}`,
-    );
-  }
-  return JSON.parse(line.slice(RESULT_PREFIX.length)) as LagResult[];
 }
 
 export async function benchLag(): Promise<void> {

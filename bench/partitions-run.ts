@@ -26,9 +26,9 @@ import { publishOnlyServiceBusConfigFile } from './partitions-broker.js';
 import { benchDocuments, DATABASE, fillSource, SOURCE } from './pipeline-runs.js';
 import { startStackProcess } from './stack-process.js';
 import { progress } from './support.js';
+import { printResult } from './child-run.js';
 
 export const RANGES = 8;
-export const RESULT_PREFIX = 'result=';
 
 export interface PartitionsRun {
   instances: number;
@@ -184,7 +184,7 @@ async function main(): Promise<void> {
   if (flag !== '--instances' || ![1, 2, 4, 8].includes(instances)) {
     throw new RangeError(`expected --instances 1, 2, 4 or 8 (a divisor of ${RANGES}), got ${flag} ${instancesText}`);
   }
-  console.log(`${RESULT_PREFIX}${JSON.stringify(await runPartitions(count, instances))}`);
+  printResult(await runPartitions(count, instances));
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -8,10 +8,9 @@
  * on this 2-core machine the instances share the same cores: where one instance already keeps them busy, four cannot
  * publish faster here, though in Azure each instance has cores of its own.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
-import { RANGES, RESULT_PREFIX, type PartitionsRun } from './partitions-run.js';
+import { resultOfChild } from './child-run.js';
+import { RANGES, type PartitionsRun } from './partitions-run.js';
 import { median, printRows, progress } from './support.js';
 
 const GOAL = 2.5;
@@ -28,20 +27,8 @@ function positiveInteger(name: string, fallback: number, minimum: number): numbe
   return value;
 }
 
-async function runInChild(count: number, instances: number): Promise<PartitionsRun> {
-  const args = ['--import', 'tsx', 'bench/partitions-run.ts', String(count), '--instances', String(instances)];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  let stdout = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
-  const resultLine = stdout.split('\n').find((line) => line.startsWith(RESULT_PREFIX));
-  if (code !== 0 || resultLine === undefined) {
-    throw new Error(
-      `partitions run with ${instances} instance(s) failed: exit ${code ?? signal}; its errors are above. ` +
-        `Run it alone with: npx tsx bench/partitions-run.ts ${count} --instances ${instances}`,
-    );
-  }
-  return JSON.parse(resultLine.slice(RESULT_PREFIX.length)) as PartitionsRun;
+function runInChild(count: number, instances: number): Promise<PartitionsRun> {
+  return resultOfChild<PartitionsRun>('bench/partitions-run.ts', [String(count), '--instances', String(instances)]);
 }
 
 /** Cores busy during the run, the neighbours' work included when /proc/stat could be read. */

@@ -8,9 +8,10 @@
  */
 import { runFloorPipeline } from './floor-pipeline.js';
 import { runNaivePipeline } from './naive-pipeline.js';
-import { layoutFromEnv, RESULT_PREFIX, withStack, type PipelineName } from './pipeline-runs.js';
+import { layoutFromEnv, withStack, type PipelineName } from './pipeline-runs.js';
 import { runRealPipeline } from './real-pipeline.js';
 import type { Design } from './sessions-design/index.js';
+import { printResult } from './child-run.js';
 
 /** Every second: far more often than a deployment records, so the metrics overhead measured is an upper bound. */
 const BENCH_METRICS_SCHEDULE = '* * * * * *';
@@ -82,7 +83,7 @@ async function main(): Promise<void> {
             ...(design !== undefined ? { design } : {}),
           }),
   );
-  console.log(`${RESULT_PREFIX}${JSON.stringify(run)}`);
+  printResult(run);
 }
 
 main().catch((error: unknown) => {

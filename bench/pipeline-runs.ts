@@ -6,13 +6,12 @@
  * a first deployment) and ends when the last one has reached the target, so start-up and batching delays count: a
  * pipeline that holds documents back to form big batches pays for it here.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import type { Container } from '@azure/cosmos';
 import { startLocalStack, type LocalStackSettings } from '../local-stack/stack.js';
 import { benchServiceBusConfigFile } from './sessions-design/index.js';
 import { startStackProcess } from './stack-process.js';
 import { progress } from './support.js';
+import { resultOfChild } from './child-run.js';
 
 export type PipelineName = 'real' | 'naive' | 'floor';
 
@@ -107,27 +106,10 @@ export async function withStack<T>(layout: Layout, work: (stack: StackHandle) =>
   }
 }
 
-/** The line bench/pipeline-run.ts ends its stdout with. */
-export const RESULT_PREFIX = 'result=';
-
 /**
  * Runs one pipeline in a process of its own (bench/pipeline-run.ts): the app's function files read their settings
  * once per process, so two hosts with different settings cannot share one. The child's progress passes through.
  */
-export async function runInChild(args: readonly string[], layout: Layout): Promise<Run> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/pipeline-run.ts', ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, BENCH_STACK: layout },
-  });
-  let stdout = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
-  const resultLine = stdout.split('\n').find((line) => line.startsWith(RESULT_PREFIX));
-  if (code !== 0 || resultLine === undefined) {
-    throw new Error(
-      `benchmark run "${args.join(' ')}" failed: exit ${code ?? signal}; its errors are above. ` +
-        `Run it alone with: npx tsx bench/pipeline-run.ts ${args.join(' ')}`,
-    );
-  }
-  return JSON.parse(resultLine.slice(RESULT_PREFIX.length)) as Run;
+export function runInChild(args: readonly string[], layout: Layout): Promise<Run> {
+  return resultOfChild<Run>('bench/pipeline-run.ts', args, { ...process.env, BENCH_STACK: layout });
 }
