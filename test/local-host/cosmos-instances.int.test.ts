@@ -7,50 +7,32 @@
  * renew 400 ms, expiration 4 s).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Container, CosmosClient } from '@azure/cosmos';
-import { startLocalCosmos, type LocalCosmos } from '../../local-stack/cosmos/local-cosmos.js';
+import type { Container } from '@azure/cosmos';
 import { startLocalHost, type LocalHost } from '../../local-host/index.js';
 import { startInstances, type LocalInstances } from '../../local-host/instances.js';
 import { recorder, waitFor } from '../fixtures/local-host/recorder.js';
-import { captureLog, cosmosClient, ids, leasesOf, uniqueName } from './helpers.js';
+import { captureLog, ids, leasesOf, startRangedCosmos, type RangedCosmos } from './helpers.js';
 
 const RANGES = 8;
 const EXPIRATION_MS = 4_000;
 const FIXTURE = new URL('./cosmos-lease-fixture.ts', import.meta.url).pathname;
-let cosmos: LocalCosmos;
-let client: CosmosClient;
+let ranged: RangedCosmos;
 let leases: Container;
-const database = uniqueName('inst-db');
 
 beforeAll(async () => {
-  cosmos = await startLocalCosmos({
-    physicalPartitions: ({ containerId }) => (containerId.startsWith('monitored') ? RANGES : 1),
-  });
-  client = cosmosClient(cosmos.endpoint, cosmos.key);
-  const { database: db } = await client.databases.createIfNotExists({ id: database });
-  ({ container: leases } = await db.containers.create({ id: 'leases', partitionKey: { paths: ['/id'] } }));
+  ranged = await startRangedCosmos('inst-db', RANGES);
+  ({ leases } = ranged);
 });
 
 afterAll(async () => {
-  client?.dispose();
-  await cosmos?.close();
+  await ranged?.close();
 });
 
 beforeEach(() => recorder.reset());
 
 describe('cosmosDBTrigger leases with 1 to 4 instances', () => {
   it('keeps every lease owned and the shares equal as instances join and one dies', async () => {
-    const { container } = await client
-      .database(database)
-      .containers.create({ id: uniqueName('monitored'), partitionKey: { paths: ['/pk'] } });
-    const [{ resource: coll }, { resource: db }] = await Promise.all([container.read(), container.database.read()]);
-    const prefix = `balance-127.0.0.1_${db?._rid ?? ''}_${coll?._rid ?? ''}..`;
-    const settings = {
-      LH_COSMOS: `AccountEndpoint=${cosmos.endpoint};AccountKey=${cosmos.key};`,
-      LH_DB: database,
-      LH_LEASES: leases.id,
-      LH_LEASE_TEST_CONTAINER: container.id,
-    };
+    const { container, prefix, settings } = await ranged.monitored();
     const log = captureLog();
     const hosts: LocalHost[] = [];
     const startHost = async () => {

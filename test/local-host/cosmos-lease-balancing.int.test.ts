@@ -6,32 +6,27 @@
  * function file (cosmos-lease-fixture.ts).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Container, CosmosClient } from '@azure/cosmos';
-import { startLocalCosmos, type LocalCosmos } from '../../local-stack/cosmos/local-cosmos.js';
+import type { Container } from '@azure/cosmos';
+import type { LocalCosmos } from '../../local-stack/cosmos/local-cosmos.js';
 import { startLocalHost, type LocalHost } from '../../local-host/index.js';
 import type { LeaseDocument } from '../../shared/leases/lease-documents.js';
 import { recorder, waitFor } from '../fixtures/local-host/recorder.js';
-import { captureLog, cosmosClient, ids, leasesOf, uniqueName, type CapturedLog } from './helpers.js';
+import { captureLog, ids, leasesOf, startRangedCosmos, type CapturedLog, type RangedCosmos } from './helpers.js';
 
 const FUNCTION = 'cosmosLeases';
 const RANGES = 8;
+let ranged: RangedCosmos;
 let cosmos: LocalCosmos;
-let client: CosmosClient;
 let leases: Container;
-const database = uniqueName('lb-db');
+let database: string;
 
 beforeAll(async () => {
-  cosmos = await startLocalCosmos({
-    physicalPartitions: ({ containerId }) => (containerId.startsWith('monitored') ? RANGES : 1),
-  });
-  client = cosmosClient(cosmos.endpoint, cosmos.key);
-  const { database: db } = await client.databases.createIfNotExists({ id: database });
-  ({ container: leases } = await db.containers.create({ id: 'leases', partitionKey: { paths: ['/id'] } }));
+  ranged = await startRangedCosmos('lb-db', RANGES);
+  ({ cosmos, leases, database } = ranged);
 });
 
 afterAll(async () => {
-  client?.dispose();
-  await cosmos?.close();
+  await ranged?.close();
 });
 
 beforeEach(() => recorder.reset());
@@ -41,24 +36,11 @@ interface Instance {
   log: CapturedLog;
 }
 
-async function monitoredContainer(): Promise<{ container: Container; prefix: string }> {
-  const { container } = await client
-    .database(database)
-    .containers.create({ id: uniqueName('monitored'), partitionKey: { paths: ['/pk'] } });
-  const [{ resource: coll }, { resource: db }] = await Promise.all([container.read(), container.database.read()]);
-  return { container, prefix: `balance-127.0.0.1_${db?._rid ?? ''}_${coll?._rid ?? ''}..` };
-}
-
-async function startInstance(container: Container): Promise<Instance> {
+async function startInstance(settings: Record<string, string>): Promise<Instance> {
   const log = captureLog();
   const host = await startLocalHost({
     files: [new URL('./cosmos-lease-fixture.ts', import.meta.url).pathname],
-    settings: {
-      LH_COSMOS: `AccountEndpoint=${cosmos.endpoint};AccountKey=${cosmos.key};`,
-      LH_DB: database,
-      LH_LEASES: leases.id,
-      LH_LEASE_TEST_CONTAINER: container.id,
-    },
+    settings,
     log: log.sink,
   });
   return { host, log };
@@ -89,9 +71,9 @@ const errors = (log: CapturedLog) => log.lines.filter((line) => line['level'] ==
 
 describe('cosmosDBTrigger leases across instances', () => {
   it('shares 8 leases 4 and 4, and takes back expired leases and those of a stopped instance', async () => {
-    const { container, prefix } = await monitoredContainer();
+    const { container, prefix, settings } = await ranged.monitored();
     const written = await write(container, 0, 40);
-    const a = await startInstance(container);
+    const a = await startInstance(settings);
     let b: Instance | undefined;
     try {
       const [ownerA] = await waitFor('instance A to hold all 8 leases', async () => {
@@ -100,7 +82,7 @@ describe('cosmosDBTrigger leases across instances', () => {
       });
       expect(ownerA).toMatch(/^[0-9a-f-]{36}$/);
 
-      b = await startInstance(container);
+      b = await startInstance(settings);
       const balanced = await waitFor(
         'the leases to be shared 4 and 4',
         async () => {
@@ -145,10 +127,10 @@ describe('cosmosDBTrigger leases across instances', () => {
   }, 90_000);
 
   it('splits a lease when its range splits during writes: children from the parent continuation, nothing lost', async () => {
-    const { container, prefix } = await monitoredContainer();
+    const { container, prefix, settings } = await ranged.monitored();
     const written = await write(container, 0, 40);
-    const a = await startInstance(container);
-    const b = await startInstance(container);
+    const a = await startInstance(settings);
+    const b = await startInstance(settings);
     try {
       await waitFor(
         'the leases to be shared 4 and 4',
@@ -211,9 +193,9 @@ describe('cosmosDBTrigger leases across instances', () => {
   }, 90_000);
 
   it('splits a lease whose range split while no instance held it, as soon as an instance acquires it', async () => {
-    const { container, prefix } = await monitoredContainer();
+    const { container, prefix, settings } = await ranged.monitored();
     const written = await write(container, 0, 40);
-    let a = await startInstance(container);
+    let a = await startInstance(settings);
     await waitFor('every document delivered', () => missing(written).length === 0);
     await a.host.close();
     const before = (await leasesOf(leases, prefix)).find((lease) => lease.LeaseToken === '3');
@@ -223,7 +205,7 @@ describe('cosmosDBTrigger leases across instances', () => {
     const old = (await leasesOf(leases, prefix)).find((lease) => lease.LeaseToken === '5') as LeaseDocument;
     const { FeedRange: range5, ...withoutRange } = old;
     await leases.item(old.id, old.id).replace(withoutRange);
-    a = await startInstance(container);
+    a = await startInstance(settings);
     try {
       const [event] = await waitFor('the split lease event', () => a.log.events('cosmos.lease.split'));
       expect(event).toMatchObject({

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { CosmosClient, type Container } from '@azure/cosmos';
 import type { HostLogLine } from '../../local-host/index.js';
+import { startLocalCosmos, type LocalCosmos } from '../../local-stack/cosmos/local-cosmos.js';
 import type { LeaseDocument } from '../../shared/leases/lease-documents.js';
 
 export function fixture(name: string): string {
@@ -55,4 +56,54 @@ export async function leasesOf(leases: Container, prefix: string): Promise<Lease
 
 export function ids(batch: unknown): string[] {
   return (batch as { id: string }[]).map((document) => document.id);
+}
+
+/** A local Cosmos DB for the lease fixture (cosmos-lease-fixture.ts): `monitored-*` containers have several ranges. */
+export interface RangedCosmos {
+  cosmos: LocalCosmos;
+  client: CosmosClient;
+  database: string;
+  /** The lease container, one range. */
+  leases: Container;
+  /** A new monitored container, its lease prefix, and the settings the lease fixture reads to watch it. */
+  monitored(): Promise<{ container: Container; prefix: string; settings: Record<string, string> }>;
+  close(): Promise<void>;
+}
+
+export async function startRangedCosmos(databasePrefix: string, ranges: number): Promise<RangedCosmos> {
+  const cosmos = await startLocalCosmos({
+    physicalPartitions: ({ containerId }) => (containerId.startsWith('monitored') ? ranges : 1),
+  });
+  const client = cosmosClient(cosmos.endpoint, cosmos.key);
+  const database = uniqueName(databasePrefix);
+  const { database: db } = await client.databases.createIfNotExists({ id: database });
+  const { container: leases } = await db.containers.create({ id: 'leases', partitionKey: { paths: ['/id'] } });
+  return {
+    cosmos,
+    client,
+    database,
+    leases,
+    monitored: async () => {
+      const { container } = await db.containers.create({
+        id: uniqueName('monitored'),
+        partitionKey: { paths: ['/pk'] },
+      });
+      const [{ resource: coll }, { resource: dbRead }] = await Promise.all([container.read(), db.read()]);
+      return {
+        container,
+        // The fixture's processor: prefix "balance-", account 127.0.0.1.
+        prefix: `balance-127.0.0.1_${dbRead?._rid ?? ''}_${coll?._rid ?? ''}..`,
+        settings: {
+          LH_COSMOS: `AccountEndpoint=${cosmos.endpoint};AccountKey=${cosmos.key};`,
+          LH_DB: database,
+          LH_LEASES: leases.id,
+          LH_LEASE_TEST_CONTAINER: container.id,
+        },
+      };
+    },
+    close: async () => {
+      client.dispose();
+      await cosmos.close();
+    },
+  };
 }
