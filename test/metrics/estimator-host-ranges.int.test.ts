@@ -9,13 +9,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Container, CosmosClient, PartitionKeyDefinition } from '@azure/cosmos';
 import { startLocalHost, type LocalHost } from '../../local-host/index.js';
 import { startLocalCosmos, type LocalCosmos } from '../../local-stack/cosmos/index.js';
-import type { ResolvedConnection } from '../../shared/config/connections.js';
 import { sourceSchema, type SourceConfig } from '../../shared/config/schema.js';
-import { createLogger } from '../../shared/logging.js';
-import { RidCache, estimateSource, type EstimatorDeps } from '../../shared/metrics/estimator/index.js';
+import { estimateSource, type EstimatorDeps } from '../../shared/metrics/estimator/index.js';
 import { recorder, waitFor } from '../fixtures/local-host/recorder.js';
 import { captureLog, cosmosClient, fixture, ids, leasesOf, uniqueName } from '../local-host/helpers.js';
 import { epkOf, keysIn, rangesOf } from '../local-stack/cosmos-range-helpers.js';
+import { localEstimatorDeps } from './estimator-deps.js';
 
 const RANGES = 8;
 const KEY: PartitionKeyDefinition = { paths: ['/pk'] };
@@ -31,17 +30,7 @@ beforeAll(async () => {
   });
   client = cosmosClient(cosmos.endpoint, cosmos.key);
   await client.databases.createIfNotExists({ id: databaseId });
-  const resolved: ResolvedConnection = {
-    kind: 'connectionString',
-    setting: connection,
-    connectionString: `AccountEndpoint=${cosmos.endpoint};AccountKey=${cosmos.key};`,
-  };
-  const silent = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
-  deps = {
-    connections: new Map([[connection, resolved]]),
-    logger: createLogger(silent, 'debug'),
-    rids: new RidCache(),
-  };
+  deps = localEstimatorDeps(cosmos, connection);
 });
 
 afterAll(async () => {

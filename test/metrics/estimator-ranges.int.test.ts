@@ -16,21 +16,15 @@ import {
   type LocalCosmos,
   type SplitResult,
 } from '../../local-stack/cosmos/index.js';
-import type { ResolvedConnection } from '../../shared/config/connections.js';
 import { healthThresholdsSchema } from '../../shared/config/thresholds.js';
 import { sourceSchema, type SourceConfig } from '../../shared/config/schema.js';
 import { leaseStorePrefix, rawContinuation, type LeaseDocument } from '../../shared/leases/lease-documents.js';
 import { leaseLocationOf } from '../../shared/leases/location.js';
-import { createLogger } from '../../shared/logging.js';
-import {
-  RidCache,
-  estimateSource,
-  type EstimatorDeps,
-  type SourceEstimate,
-} from '../../shared/metrics/estimator/index.js';
+import { estimateSource, type EstimatorDeps, type SourceEstimate } from '../../shared/metrics/estimator/index.js';
 import { leaseStatusSchema } from '../../shared/status/report.js';
 import { sourceStatus } from '../../shared/status/source-status.js';
 import { V2_KEY, epkOf, keysIn, rangesOf, type RangeResource } from '../local-stack/cosmos-range-helpers.js';
+import { localEstimatorDeps } from './estimator-deps.js';
 
 type SplitChild = SplitResult['children'][number];
 
@@ -53,17 +47,7 @@ beforeAll(async () => {
     id: 'leases',
     partitionKey: { paths: ['/id'] },
   }));
-  const resolved: ResolvedConnection = {
-    kind: 'connectionString',
-    setting: connection,
-    connectionString: `AccountEndpoint=${cosmos.endpoint};AccountKey=${cosmos.key};`,
-  };
-  const silent = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
-  deps = {
-    connections: new Map([[connection, resolved]]),
-    logger: createLogger(silent, 'debug'),
-    rids: new RidCache(),
-  };
+  deps = localEstimatorDeps(cosmos, connection);
 });
 
 afterAll(async () => {

@@ -8,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChangeFeedMode, ChangeFeedStartFrom, CosmosClient, type Container } from '@azure/cosmos';
 import { startLocalCosmos, type LocalCosmos } from '../../local-stack/cosmos/index.js';
 import { startLocalHost } from '../../local-host/index.js';
-import type { ResolvedConnection } from '../../shared/config/connections.js';
 import { sourceSchema, type SourceConfig } from '../../shared/config/schema.js';
 import {
   leaseStorePrefix,
@@ -17,16 +16,15 @@ import {
   sdkContinuation,
   type ChangeFeedModeName,
 } from '../../shared/leases/lease-documents.js';
-import { createLogger } from '../../shared/logging.js';
 import {
   EstimatorError,
-  RidCache,
   estimateSource,
   estimateSources,
   type EstimatorDeps,
 } from '../../shared/metrics/estimator/index.js';
 import { waitFor } from '../fixtures/local-host/recorder.js';
 import { captureLog, fixture, leasesOf } from '../local-host/helpers.js';
+import { localEstimatorDeps } from './estimator-deps.js';
 
 let cosmos: LocalCosmos;
 let client: CosmosClient;
@@ -45,13 +43,7 @@ beforeAll(async () => {
   });
   const { database } = await client.databases.createIfNotExists({ id: databaseId });
   ({ container: leases } = await database.containers.create({ id: 'leases', partitionKey: { paths: ['/id'] } }));
-  const resolved: ResolvedConnection = {
-    kind: 'connectionString',
-    setting: connection,
-    connectionString: `AccountEndpoint=${cosmos.endpoint};AccountKey=${cosmos.key};`,
-  };
-  const sink = { debug: push, info: push, warn: push, error: push };
-  deps = { connections: new Map([[connection, resolved]]), logger: createLogger(sink, 'debug'), rids: new RidCache() };
+  deps = localEstimatorDeps(cosmos, connection, { debug: push, info: push, warn: push, error: push });
 });
 
 afterAll(async () => {
