@@ -13,7 +13,9 @@ export interface BackoffPolicy {
   maxElapsedMs?: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffPolicy = { attempts: 4, initialDelayMs: 250, maxDelayMs: 5_000 };
+/** The first wait before a retry, and the longest one: the waits double from one to the other. */
+const FIRST_RETRY_DELAY_MS = 250;
+const LONGEST_RETRY_DELAY_MS = 5_000;
 
 /**
  * The longest a batch retries its target within one delivery. Batch functions get no lock renewal (docs/local-host.md,
@@ -34,8 +36,8 @@ export function deliveryBackoff(deliveryCount: number): BackoffPolicy {
   const delivery = Number.isInteger(deliveryCount) && deliveryCount >= 1 ? deliveryCount : 1;
   return {
     attempts: Number.MAX_SAFE_INTEGER,
-    initialDelayMs: DEFAULT_BACKOFF.initialDelayMs,
-    maxDelayMs: DEFAULT_BACKOFF.maxDelayMs,
+    initialDelayMs: FIRST_RETRY_DELAY_MS,
+    maxDelayMs: LONGEST_RETRY_DELAY_MS,
     maxElapsedMs: Math.min(MAX_DELIVERY_RETRY_MS, 1_000 * 2 ** Math.min(delivery - 1, 16)),
   };
 }
